@@ -1,0 +1,56 @@
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+
+namespace slotsim::cli {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> all = {
+      {"demo", "run the built-in demo: 6 processes pinging over a faulty virtual network", demo_command},
+      {"determinism", "run seeds twice and compare their trace hashes", determinism_command},
+  };
+  return all;
+}
+
+namespace {
+
+void print_usage(std::FILE* out) {
+  fmt::print(out, "usage: slotsim COMMAND [OPTIONS]\n\n"
+                  "A deterministic simulation testbed for Redis-Cluster-style stores.\n\ncommands:\n");
+  for (const auto& command : commands()) fmt::print(out, "  {:<14}{}\n", command.name, command.summary);
+  fmt::print(out, "\n`slotsim COMMAND --help` lists the options of a command.\n");
+}
+
+}  // namespace
+}  // namespace slotsim::cli
+
+int main(int argc, char** argv) {
+  using namespace slotsim::cli;
+  if (argc < 2) {
+    print_usage(stderr);
+    return 2;
+  }
+  const std::string name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    print_usage(stdout);
+    return 0;
+  }
+  for (const auto& command : commands()) {
+    if (name == command.name) {
+      try {
+        return command.run(std::vector<std::string>(argv + 2, argv + argc));
+      } catch (const std::exception& e) {
+        fmt::print(stderr, "slotsim {}: {}\n", name, e.what());
+        return 2;
+      }
+    }
+  }
+  fmt::print(stderr, "slotsim: unknown command '{}'\n\n", name);
+  print_usage(stderr);
+  return 2;
+}

@@ -1,0 +1,305 @@
+#include "sim/scheduler.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SLOTSIM_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SLOTSIM_ASAN 1
+#endif
+#endif
+
+#ifdef SLOTSIM_ASAN
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+namespace slotsim::sim {
+
+namespace {
+
+// ASan does not see stack switches by itself: tell it about each one, in the
+// only places the scheduler switches (see ARCHITECTURE.md).
+inline void asan_start_switch([[maybe_unused]] void** fake_stack_save,
+                              [[maybe_unused]] const void* bottom, [[maybe_unused]] std::size_t size) {
+#ifdef SLOTSIM_ASAN
+  __sanitizer_start_switch_fiber(fake_stack_save, bottom, size);
+#endif
+}
+
+inline void asan_finish_switch([[maybe_unused]] void* fake_stack_save,
+                               [[maybe_unused]] const void** bottom_old,
+                               [[maybe_unused]] std::size_t* size_old) {
+#ifdef SLOTSIM_ASAN
+  __sanitizer_finish_switch_fiber(fake_stack_save, bottom_old, size_old);
+#endif
+}
+
+[[noreturn]] void misuse(const char* what) {
+  std::fprintf(stderr, "slotsim scheduler misuse: %s\n", what);
+  std::abort();
+}
+
+// Records the stack boost::context allocates, so ASan can be told its bounds.
+struct RecordingAllocator {
+  FiberStackPool* pool;
+  boost::context::stack_context* last;
+  boost::context::stack_context allocate() {
+    *last = pool->allocate();
+    return *last;
+  }
+  void deallocate(boost::context::stack_context& stack) { pool->deallocate(stack); }
+};
+
+}  // namespace
+
+Scheduler::Scheduler(Trace& trace, std::size_t stack_bytes) : trace_(trace), stacks_(stack_bytes) {}
+
+Scheduler::~Scheduler() {
+  on_failure_ = nullptr;
+  std::vector<OwnerId> owners;
+  for (auto& fiber : fibers_) {
+    if (fiber->state != FiberState::free) owners.push_back(fiber->owner);
+  }
+  std::sort(owners.begin(), owners.end());
+  owners.erase(std::unique(owners.begin(), owners.end()), owners.end());
+  for (OwnerId owner : owners) kill_owner(owner);
+}
+
+void Scheduler::push(Event event) {
+  event.seq = next_seq_++;
+  queue_.push(event);
+}
+
+void Scheduler::at(Nanos time, std::function<void()> fn) {
+  std::uint32_t slot;
+  if (!free_callbacks_.empty()) {
+    slot = free_callbacks_.back();
+    free_callbacks_.pop_back();
+    callbacks_[slot] = std::move(fn);
+  } else {
+    slot = static_cast<std::uint32_t>(callbacks_.size());
+    callbacks_.push_back(std::move(fn));
+  }
+  push(Event{std::max(time, now_), 0, EventKind::callback, false, kNoFiber, 0, slot});
+}
+
+FiberId Scheduler::spawn(std::string name, OwnerId owner, std::function<void()> body) {
+  if (is_killed_context()) return kNoFiber;  // a dying process starts nothing
+  FiberId id;
+  if (!free_fibers_.empty()) {
+    id = free_fibers_.back();
+    free_fibers_.pop_back();
+  } else {
+    id = static_cast<FiberId>(fibers_.size());
+    fibers_.push_back(std::make_unique<Fiber>());
+  }
+  Fiber& f = *fibers_[id];
+  f.body = std::move(body);
+  f.name = std::move(name);
+  f.owner = owner;
+  f.spawn_order = next_spawn_order_++;
+  f.state = FiberState::blocked;
+  f.killed = false;
+  f.timed_out = false;
+  boost::context::stack_context stack;
+  f.context = boost::context::fiber(
+      std::allocator_arg, RecordingAllocator{&stacks_, &stack},
+      [this, id](boost::context::fiber&& sink) {
+        fiber_main(id, std::move(sink));
+        return std::move(fibers_[id]->sink);
+      });
+  f.stack_bottom = static_cast<const char*>(stack.sp) - stack.size;
+  f.stack_size = stack.size;
+  ++live_fibers_;
+  schedule_resume(id, now_, false);
+  return id;
+}
+
+void Scheduler::fiber_main(FiberId id, boost::context::fiber&& sink) {
+  Fiber& f = *fibers_[id];
+  asan_finish_switch(nullptr, &main_stack_bottom_, &main_stack_size_);
+  f.sink = std::move(sink);
+  if (!f.killed) {
+    try {
+      f.body();
+    } catch (const FiberKilled&) {
+      // the owner crashed; the stack is unwound, nothing to report
+    } catch (const std::exception& e) {
+      if (on_failure_) on_failure_(f.owner, f.name, e.what());
+    } catch (...) {
+      if (on_failure_) on_failure_(f.owner, f.name, "unknown exception");
+    }
+  }
+  f.body = nullptr;
+  f.state = FiberState::done;
+  asan_start_switch(nullptr, main_stack_bottom_, main_stack_size_);  // this stack is finished
+}
+
+OwnerId Scheduler::current_owner() const {
+  if (current_ == kNoFiber) misuse("current_owner outside a fiber");
+  return fibers_[current_]->owner;
+}
+
+const std::string& Scheduler::fiber_name(FiberId id) const { return fibers_.at(id)->name; }
+
+bool Scheduler::is_killed_context() const {
+  return current_ != kNoFiber && fibers_[current_]->killed;
+}
+
+void Scheduler::schedule_resume(FiberId id, Nanos time, bool timed_out) {
+  push(Event{std::max(time, now_), 0, EventKind::resume, timed_out, id, fibers_[id]->wait_seq, 0});
+}
+
+void Scheduler::switch_into(FiberId id) {
+  Fiber& f = *fibers_[id];
+  current_ = id;
+  f.state = FiberState::running;
+  asan_start_switch(&main_fake_stack_, f.stack_bottom, f.stack_size);
+  f.context = std::move(f.context).resume();
+  asan_finish_switch(main_fake_stack_, nullptr, nullptr);
+  current_ = kNoFiber;
+  if (f.state == FiberState::done) release(id);
+}
+
+void Scheduler::suspend() {
+  Fiber& f = *fibers_[current_];
+  f.state = FiberState::blocked;
+  asan_start_switch(&f.asan_fake_stack, main_stack_bottom_, main_stack_size_);
+  f.sink = std::move(f.sink).resume();
+  asan_finish_switch(f.asan_fake_stack, &main_stack_bottom_, &main_stack_size_);
+  if (f.killed) throw FiberKilled{};
+}
+
+void Scheduler::release(FiberId id) {
+  Fiber& f = *fibers_[id];
+  f.context = boost::context::fiber();
+  f.state = FiberState::free;
+  f.asan_fake_stack = nullptr;
+  --live_fibers_;
+  free_fibers_.push_back(id);
+}
+
+// While a killed fiber unwinds, blocking calls return at once. A killed fiber
+// that swallowed FiberKilled (catch (...) without rethrow) and blocks again
+// would spin forever at one instant: that is a bug in process code, stop loudly.
+#define SLOTSIM_RETURN_IF_KILLED(value)                                          \
+  do {                                                                           \
+    if (fibers_[current_]->killed) {                                             \
+      if (std::uncaught_exceptions() > 0) return value;                          \
+      misuse("a killed fiber blocked again: process code swallowed FiberKilled"); \
+    }                                                                            \
+  } while (false)
+
+void Scheduler::sleep_until(Nanos deadline) {
+  if (current_ == kNoFiber) misuse("sleep outside a fiber");
+  SLOTSIM_RETURN_IF_KILLED();
+  schedule_resume(current_, deadline, true);
+  suspend();
+}
+
+void Scheduler::yield() { sleep_until(now_); }
+
+bool Scheduler::wait(WaitList& list, Nanos deadline) {
+  if (current_ == kNoFiber) misuse("wait outside a fiber");
+  SLOTSIM_RETURN_IF_KILLED(false);
+  Fiber& f = *fibers_[current_];
+  if (list.waiters_.size() >= 16) {
+    // Drop waiters that timed out long ago, so a quiet condition does not grow.
+    std::erase_if(list.waiters_, [this](const WaitList::Waiter& w) {
+      const Fiber& other = *fibers_[w.fiber];
+      return other.state != FiberState::blocked || other.wait_seq != w.wait_seq;
+    });
+  }
+  list.waiters_.push_back({current_, f.wait_seq});
+  if (deadline != kForever) schedule_resume(current_, deadline, true);
+  suspend();
+  return !f.timed_out;
+}
+
+void Scheduler::notify_all(WaitList& list) {
+  for (const auto& w : list.waiters_) {
+    const Fiber& f = *fibers_[w.fiber];
+    if (f.state == FiberState::blocked && f.wait_seq == w.wait_seq) schedule_resume(w.fiber, now_, false);
+  }
+  list.waiters_.clear();
+}
+
+void Scheduler::kill_owner(OwnerId owner) {
+  if (in_fiber()) misuse("kill_owner from a fiber; defer it with at()");
+  std::vector<FiberId> victims;
+  for (FiberId id = 0; id < fibers_.size(); ++id) {
+    const Fiber& f = *fibers_[id];
+    if (f.owner == owner && f.state == FiberState::blocked) victims.push_back(id);
+  }
+  // Newest first: later fibers may point into state that older ones own.
+  std::sort(victims.begin(), victims.end(), [this](FiberId a, FiberId b) {
+    return fibers_[a]->spawn_order > fibers_[b]->spawn_order;
+  });
+  for (FiberId id : victims) fibers_[id]->killed = true;
+  for (FiberId id : victims) {
+    if (fibers_[id]->state == FiberState::blocked) switch_into(id);
+  }
+  if (owner < held_.size()) held_[owner].clear();
+}
+
+void Scheduler::set_paused(OwnerId owner, bool paused) {
+  if (owner >= paused_.size()) {
+    paused_.resize(owner + 1, false);
+    held_.resize(owner + 1);
+  }
+  paused_[owner] = paused;
+  if (!paused) {
+    for (Event event : held_[owner]) {
+      event.time = now_;
+      push(event);
+    }
+    held_[owner].clear();
+  }
+}
+
+void Scheduler::dispatch_resume(const Event& event) {
+  Fiber& f = *fibers_[event.fiber];
+  if (f.state != FiberState::blocked || f.wait_seq != event.wait_seq) return;  // stale wake-up
+  if (f.owner < paused_.size() && paused_[f.owner]) {
+    held_[f.owner].push_back(event);
+    return;
+  }
+  ++f.wait_seq;  // every other pending wake-up of this wait is now stale
+  f.timed_out = event.timed_out;
+  switch_into(event.fiber);
+}
+
+bool Scheduler::step() {
+  if (queue_.empty()) return false;
+  const Event event = queue_.top();
+  queue_.pop();
+  now_ = event.time;
+  ++dispatched_;
+  if (event.kind == EventKind::resume) {
+    trace_.mix(static_cast<std::uint64_t>(event.time) ^ (std::uint64_t{event.fiber} << 40));
+    dispatch_resume(event);
+  } else {
+    trace_.mix(static_cast<std::uint64_t>(event.time) ^ 0xCA11'BAC0'0000'0000ull);
+    std::function<void()> fn = std::move(callbacks_[event.callback]);
+    callbacks_[event.callback] = nullptr;
+    free_callbacks_.push_back(event.callback);
+    fn();
+  }
+  return true;
+}
+
+void Scheduler::run_until(Nanos time) {
+  while (!queue_.empty() && queue_.top().time <= time) step();
+  now_ = std::max(now_, time);
+}
+
+void Scheduler::run_while(const std::function<bool()>& keep_going) {
+  while (keep_going() && step()) {
+  }
+}
+
+}  // namespace slotsim::sim

@@ -1,0 +1,157 @@
+// Virtual clock, event queue and fibers.
+//
+// Events are ordered by (time, sequence): two events at the same virtual time
+// run in the order they were scheduled, so a run is a pure function of its
+// seed. The scheduler runs on the caller's stack; each simulated activity runs
+// in a named Boost.Context fiber with a pooled fixed-size stack. A fiber runs
+// until it blocks (sleep, wait); the scheduler then dispatches the next event.
+// Fibers belong to an owner (a process id); all fibers of an owner can be
+// killed at once (a crash) or held (a pause).
+#pragma once
+
+#include <boost/context/fiber.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include "env/time.h"
+#include "sim/fiber_stack_pool.h"
+#include "sim/trace.h"
+
+namespace slotsim::sim {
+
+using FiberId = std::uint32_t;
+using OwnerId = std::uint32_t;
+constexpr FiberId kNoFiber = ~FiberId{0};
+
+// Thrown inside a fiber whose owner was killed; unwinds its stack. Not a
+// std::exception on purpose, so node code's handlers do not catch it.
+struct FiberKilled {};
+
+// The fibers blocked on one condition. Owned by whoever waits on it.
+class WaitList {
+ public:
+  bool empty() const { return waiters_.empty(); }
+
+ private:
+  friend class Scheduler;
+  struct Waiter {
+    FiberId fiber;
+    std::uint64_t wait_seq;
+  };
+  std::vector<Waiter> waiters_;
+};
+
+class Scheduler {
+ public:
+  using FailureHandler = std::function<void(OwnerId owner, const std::string& fiber, const std::string& what)>;
+
+  Scheduler(Trace& trace, std::size_t stack_bytes);
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  Nanos now() const { return now_; }
+  std::uint64_t events_dispatched() const { return dispatched_; }
+
+  // Runs fn in scheduler context at `time` (not before now).
+  void at(Nanos time, std::function<void()> fn);
+
+  // --- fibers ---
+  FiberId spawn(std::string name, OwnerId owner, std::function<void()> body);
+  bool in_fiber() const { return current_ != kNoFiber; }
+  FiberId current() const { return current_; }
+  OwnerId current_owner() const;
+  const std::string& fiber_name(FiberId id) const;
+  std::size_t live_fibers() const { return live_fibers_; }
+
+  // Blocking calls: only from a fiber. They throw FiberKilled if the owner is
+  // killed meanwhile; they return at once when called while unwinding.
+  void sleep_until(Nanos deadline);
+  // True when notified, false when the deadline passed first.
+  bool wait(WaitList& list, Nanos deadline);
+  void notify_all(WaitList& list);
+  void yield();
+
+  // Kills every fiber of owner (unwinding their stacks). Scheduler context only.
+  void kill_owner(OwnerId owner);
+  // A paused owner's fibers do not run; their wake-ups wait until resumed.
+  void set_paused(OwnerId owner, bool paused);
+  bool is_killed_context() const;
+
+  // Called when a fiber body ends with an exception (a bug in process code).
+  void on_failure(FailureHandler handler) { on_failure_ = std::move(handler); }
+
+  // --- running ---
+  bool step();                       // one event; false when the queue is empty
+  void run_until(Nanos time);        // events up to and including `time`; now becomes time
+  void run_while(const std::function<bool()>& keep_going);
+  bool idle() const { return queue_.empty(); }
+
+ private:
+  enum class EventKind : std::uint8_t { resume, callback };
+  enum class FiberState : std::uint8_t { free, blocked, running, done };
+
+  struct Event {
+    Nanos time;
+    std::uint64_t seq;
+    EventKind kind;
+    bool timed_out;          // resume: the deadline fired rather than a notify
+    FiberId fiber;           // resume
+    std::uint64_t wait_seq;  // resume: matches the fiber's current wait
+    std::uint32_t callback;  // callback: slot index
+  };
+  struct Later {
+    bool operator()(const Event& a, const Event& b) const {
+      return a.time != b.time ? a.time > b.time : a.seq > b.seq;
+    }
+  };
+  struct Fiber {
+    boost::context::fiber context;  // the suspended fiber, when not running
+    boost::context::fiber sink;     // the way back to the scheduler, while running
+    std::function<void()> body;
+    std::string name;
+    OwnerId owner = 0;
+    std::uint64_t spawn_order = 0;
+    std::uint64_t wait_seq = 0;
+    FiberState state = FiberState::free;
+    bool killed = false;
+    bool timed_out = false;
+    void* asan_fake_stack = nullptr;
+    const void* stack_bottom = nullptr;
+    std::size_t stack_size = 0;
+  };
+
+  void push(Event event);
+  void schedule_resume(FiberId id, Nanos time, bool timed_out);
+  void dispatch_resume(const Event& event);
+  void switch_into(FiberId id);
+  void suspend();  // from the running fiber back to the scheduler
+  void fiber_main(FiberId id, boost::context::fiber&& sink);
+  void release(FiberId id);
+
+  Trace& trace_;
+  FiberStackPool stacks_;  // declared before fibers_: outlives every stack
+  Nanos now_ = 0;
+  std::uint64_t next_seq_ = 0;
+  std::uint64_t dispatched_ = 0;
+  std::uint64_t next_spawn_order_ = 0;
+  std::priority_queue<Event, std::vector<Event>, Later> queue_;
+  std::vector<std::function<void()>> callbacks_;
+  std::vector<std::uint32_t> free_callbacks_;
+  std::vector<std::unique_ptr<Fiber>> fibers_;
+  std::vector<FiberId> free_fibers_;
+  std::size_t live_fibers_ = 0;
+  FiberId current_ = kNoFiber;
+  std::vector<bool> paused_;                // by owner
+  std::vector<std::vector<Event>> held_;    // by owner: resumes deferred by a pause
+  const void* main_stack_bottom_ = nullptr;  // for ASan's fiber annotations
+  std::size_t main_stack_size_ = 0;
+  void* main_fake_stack_ = nullptr;
+  FailureHandler on_failure_;
+};
+
+}  // namespace slotsim::sim

@@ -1,0 +1,187 @@
+#include "sim/world.h"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "sim/sim_env.h"
+
+namespace slotsim::sim {
+
+World::World(WorldOptions options)
+    : options_(options),
+      scheduler_(trace_, options.fiber_stack_bytes),
+      network_(scheduler_, trace_, Rng::derive(options.seed, "network"), options.network),
+      disk_rng_(Rng::derive(options.seed, "disk")) {
+  trace_.keep_events(options.keep_trace);
+  disk_rng_.observe(&trace_.hash());
+  scheduler_.on_failure([this](OwnerId owner, const std::string& fiber, const std::string& what) {
+    for (ProcessId id = 0; id < processes_.size(); ++id) {
+      if (processes_[id].up && processes_[id].owner == owner) {
+        failures_.push_back({now(), processes_[id].name, fiber, what});
+        trace_event("process_failure", fmt::format("process={} fiber={} what={}", processes_[id].name, fiber, what));
+        // A fiber that dies of an exception takes its process down, like an assertion would.
+        scheduler_.at(now(), [this, id, owner] {
+          if (processes_[id].up && processes_[id].owner == owner) do_crash(id, "failure");
+        });
+        return;
+      }
+    }
+  });
+}
+
+World::~World() {
+  // Unwind fibers while the services they point into still exist.
+  for (ProcessId id = 0; id < processes_.size(); ++id) {
+    Process& p = processes_[id];
+    if (!p.up) continue;
+    p.env->kill();
+    scheduler_.kill_owner(p.owner);
+    p.service.reset();
+  }
+}
+
+Rng World::stream(std::string_view label) {
+  Rng rng = Rng::derive(options_.seed, label);
+  rng.observe(&trace_.hash());
+  return rng;
+}
+
+void World::trace_event(std::string_view kind, std::string_view detail) {
+  trace_.record(now(), "sim", kind, detail);
+}
+
+template <class Fn>
+void World::in_scheduler_context(Fn fn) {
+  if (scheduler_.in_fiber()) {
+    scheduler_.at(now(), std::move(fn));
+  } else {
+    fn();
+  }
+}
+
+ProcessId World::add_process(std::string name, ServiceFactory factory) {
+  if (process_ids_.count(name) != 0) throw std::invalid_argument("duplicate process name: " + name);
+  const auto id = static_cast<ProcessId>(processes_.size());
+  Process p;
+  p.name = name;
+  p.host = network_.host_id(name);
+  p.factory = std::move(factory);
+  p.disk = std::make_unique<Disk>(options_.disk);
+  processes_.push_back(std::move(p));
+  process_ids_.emplace(std::move(name), id);
+  in_scheduler_context([this, id] { start(id); });
+  return id;
+}
+
+ProcessId World::process_id(std::string_view name) const {
+  auto it = process_ids_.find(name);
+  if (it == process_ids_.end()) throw std::invalid_argument(fmt::format("no process named {}", name));
+  return it->second;
+}
+
+const std::string& World::process_name(ProcessId id) const { return processes_.at(id).name; }
+bool World::is_up(ProcessId id) const { return processes_.at(id).up; }
+int World::incarnation(ProcessId id) const { return processes_.at(id).incarnation; }
+Service* World::service(ProcessId id) { return processes_.at(id).service.get(); }
+Disk& World::disk(ProcessId id) { return *processes_.at(id).disk; }
+bool World::is_paused(ProcessId id) const { return processes_.at(id).paused; }
+
+Env& World::env(ProcessId id) {
+  Process& p = processes_.at(id);
+  if (!p.up) throw std::logic_error("env of a process that is down: " + p.name);
+  return *p.env;
+}
+
+void World::start(ProcessId id) {
+  Process& p = processes_[id];
+  if (p.up) return;
+  p.up = true;
+  p.paused = false;
+  p.owner = next_owner_++;
+  ++p.incarnation;
+  Rng rng = Rng::derive(options_.seed, fmt::format("process/{}/{}", p.name, p.incarnation));
+  if (p.env) graveyard_.push_back(std::move(p.env));
+  p.env = std::make_unique<SimEnv>(*this, id, p.owner, p.host, rng);
+  trace_event("start", fmt::format("process={} incarnation={}", p.name, p.incarnation));
+  p.service = p.factory(*p.env);
+}
+
+void World::do_crash(ProcessId id, std::string_view reason) {
+  Process& p = processes_[id];
+  if (!p.up) return;
+  p.up = false;
+  p.env->kill();
+  network_.host_crashed(p.host);
+  scheduler_.kill_owner(p.owner);
+  scheduler_.set_paused(p.owner, false);
+  p.service.reset();
+  const std::string lost = p.disk->crash(disk_rng_);
+  trace_event("crash", fmt::format("process={} reason={} {}", p.name, reason, lost));
+}
+
+void World::crash(ProcessId id) {
+  in_scheduler_context([this, id] { do_crash(id, "fault"); });
+}
+
+void World::restart(ProcessId id) {
+  in_scheduler_context([this, id] {
+    if (processes_[id].up) do_crash(id, "restart");
+    start(id);
+  });
+}
+
+void World::pause(ProcessId id) {
+  in_scheduler_context([this, id] {
+    Process& p = processes_[id];
+    if (!p.up || p.paused) return;
+    p.paused = true;
+    scheduler_.set_paused(p.owner, true);
+    trace_event("pause", "process=" + p.name);
+  });
+}
+
+void World::resume(ProcessId id) {
+  in_scheduler_context([this, id] {
+    Process& p = processes_[id];
+    if (!p.up || !p.paused) return;
+    p.paused = false;
+    scheduler_.set_paused(p.owner, false);
+    trace_event("resume", "process=" + p.name);
+  });
+}
+
+void World::set_clock(ProcessId id, Nanos offset, std::int64_t drift_ppm) {
+  Process& p = processes_.at(id);
+  p.clock_offset = offset;
+  p.clock_drift_ppm = drift_ppm;
+  trace_event("clock", fmt::format("process={} offset={} drift_ppm={}", p.name, offset, drift_ppm));
+}
+
+Nanos World::local_time(ProcessId id, Nanos true_time) const {
+  const Process& p = processes_[id];
+  const __int128 drift = static_cast<__int128>(true_time) * p.clock_drift_ppm / 1'000'000;
+  return static_cast<Nanos>(true_time + drift + p.clock_offset);
+}
+
+Nanos World::true_time(ProcessId id, Nanos local) const {
+  const Process& p = processes_[id];
+  const __int128 shifted = static_cast<__int128>(local) - p.clock_offset;
+  __int128 result = shifted * 1'000'000 / (1'000'000 + p.clock_drift_ppm);
+  // Round up so that a deadline is never reached early on the local clock.
+  while (local_time(id, static_cast<Nanos>(result)) < local) ++result;
+  return static_cast<Nanos>(result);
+}
+
+bool World::buggify_site_enabled(std::string_view site) {
+  auto it = buggify_sites_.find(site);
+  if (it != buggify_sites_.end()) return it->second;
+  // A function of (seed, site) only, so the order sites are first reached does not matter.
+  Rng rng = Rng::derive(options_.seed, fmt::format("buggify/{}", site));
+  const bool enabled = rng.chance(options_.buggify.site_enabled_probability);
+  buggify_sites_.emplace(std::string(site), enabled);
+  trace_event("buggify_site", fmt::format("site={} enabled={}", site, enabled ? 1 : 0));
+  return enabled;
+}
+
+}  // namespace slotsim::sim

@@ -1,0 +1,2 @@
+std::ifstream in("nodes.conf"); // uses <fstream>
+#include <fstream>

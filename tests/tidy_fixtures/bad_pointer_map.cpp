@@ -1,0 +1,1 @@
+std::map<Node*, int> by_node;

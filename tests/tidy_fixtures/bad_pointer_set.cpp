@@ -1,0 +1,1 @@
+std::set<const Conn *> conns;

@@ -1,0 +1,1 @@
+std::this_thread::sleep_for(std::chrono::seconds(1));

@@ -1,0 +1,1 @@
+auto t = std::chrono::steady_clock::now();
