@@ -13,7 +13,10 @@
 // so process state needs no locks. When a process crashes its fibers are
 // unwound (destructors run, blocking calls return at once with an error) and
 // never run again: node code must not swallow exceptions with catch (...)
-// without rethrowing.
+// without rethrowing, and must not block in a destructor.
+//
+// now() is the process's own clock, like the wall clock Redis reads: under
+// simulation it may run fast or slow, or jump when a clock fault sets it.
 #pragma once
 
 #include <cstdint>

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -18,7 +19,10 @@ struct Network::Direction {
   std::deque<Segment> queue;
   Nanos last_ready = 0;
   bool pump_scheduled = false;
+  Nanos pump_at = 0;  // the one pump event that counts; others are stale
   bool held = false;  // waiting in held_ for a blocked link
+  // Bytes written and not yet read by the peer (in the queue or in its
+  // receive buffer): the writer blocks when this reaches the buffer size.
   std::size_t in_flight = 0;
   WaitList writers;
 };
@@ -158,15 +162,13 @@ Result<Network::ConnRef> Network::connect(HostId from, const Address& to, Nanos 
   Endpoint& ep = conn->ep[0];
   while (!ep.established && !ep.reset && !ep.refused) {
     if (!scheduler_.wait(ep.readers, deadline)) {
-      ep.closed = true;  // abandoned: a late SYN-ACK is answered with a reset
-      release_if_done(*conn);
+      abandon_connect(*conn);
       return scheduler_.is_killed_context() ? IoError::closed : IoError::timeout;
     }
   }
   if (ep.refused || ep.reset) {
     const IoError error = ep.refused ? IoError::refused : IoError::reset;
-    ep.closed = true;
-    release_if_done(*conn);
+    abandon_connect(*conn);
     return error;
   }
   return ConnRef{std::move(conn), 0};
@@ -182,6 +184,9 @@ ReadResult Network::read(const ConnRef& ref, char* buffer, std::size_t capacity,
       const std::size_t n = std::min(capacity, ep.recv.size() - ep.recv_pos);
       std::memcpy(buffer, ep.recv.data() + ep.recv_pos, n);
       ep.recv_pos += n;
+      Direction& incoming = ref.conn->dir[1 - ref.side];
+      incoming.in_flight -= std::min(incoming.in_flight, n);
+      scheduler_.notify_all(incoming.writers);
       if (ep.recv_pos == ep.recv.size()) {
         ep.recv.clear();
         ep.recv_pos = 0;
@@ -241,7 +246,12 @@ void Network::send_segment(Conn& conn, int from_side, Segment segment) {
   const Nanos now = scheduler_.now();
   Nanos ready = now + draw_latency(from, to);
   if (options_.bandwidth_bytes_per_second > 0) {
-    ready += static_cast<Nanos>(segment.bytes.size() * 1'000'000'000ull / options_.bandwidth_bytes_per_second);
+    // The link sends one segment after another: it is busy until the last one is out.
+    LinkState& state = link(from, to);
+    const Nanos start = std::max(now, state.busy_until);
+    state.busy_until =
+        start + static_cast<Nanos>(segment.bytes.size() * 1'000'000'000ull / options_.bandwidth_bytes_per_second);
+    ready = state.busy_until + (ready - now);
   }
   ready = std::max(ready, dir.last_ready);  // a stream never reorders
   dir.last_ready = ready;
@@ -252,7 +262,11 @@ void Network::send_segment(Conn& conn, int from_side, Segment segment) {
 }
 
 void Network::schedule_pump(Conn& conn, int from_side, Nanos time) {
-  conn.dir[from_side].pump_scheduled = true;
+  Direction& dir = conn.dir[from_side];
+  time = std::max(time, scheduler_.now());
+  if (dir.pump_scheduled && dir.pump_at == time) return;
+  dir.pump_scheduled = true;
+  dir.pump_at = time;
   // Packed into one word so the closure fits std::function's local buffer.
   const std::uint64_t key = (conn.id << 1) | static_cast<std::uint64_t>(from_side);
   scheduler_.at(time, [this, key] { pump(key >> 1, static_cast<int>(key & 1)); });
@@ -263,6 +277,7 @@ void Network::pump(std::uint64_t conn_id, int from_side) {
   if (it == conns_.end()) return;
   std::shared_ptr<Conn> conn = it->second;  // deliver() may release it from conns_
   Direction& dir = conn->dir[from_side];
+  if (!dir.pump_scheduled || dir.pump_at != scheduler_.now()) return;  // superseded
   dir.pump_scheduled = false;
   const HostId from = conn->ep[from_side].host;
   const HostId to = conn->ep[1 - from_side].host;
@@ -279,13 +294,12 @@ void Network::pump(std::uint64_t conn_id, int from_side) {
       return;
     }
     if (state->clogged_until > now) {
+      clogged_.insert({conn_id, from_side});
       schedule_pump(*conn, from_side, state->clogged_until);
       return;
     }
     Segment segment = std::move(dir.queue.front());
     dir.queue.pop_front();
-    dir.in_flight -= segment.bytes.size();
-    scheduler_.notify_all(dir.writers);
     ++segments_delivered_;
     deliver(*conn, 1 - from_side, segment);
   }
@@ -318,7 +332,14 @@ void Network::deliver(Conn& conn, int to_side, Segment& segment) {
       scheduler_.notify_all(ep.readers);
       return;
     case Segment::Kind::data:
-      if (ep.done()) return;  // a dead or closed socket drops it
+      if (ep.done()) {
+        Direction& from = conn.dir[1 - to_side];
+        from.in_flight -= std::min(from.in_flight, segment.bytes.size());
+        scheduler_.notify_all(from.writers);
+        // Data for a socket its process closed is answered with a reset, as TCP does.
+        if (ep.closed && !ep.reset) send_reset(conn, to_side);
+        return;
+      }
       ep.recv.append(segment.bytes);
       scheduler_.notify_all(ep.readers);
       return;
@@ -341,6 +362,9 @@ void Network::deliver(Conn& conn, int to_side, Segment& segment) {
 void Network::reset_endpoint(Conn& conn, int side) {
   Endpoint& ep = conn.ep[side];
   ep.reset = true;
+  Direction& incoming = conn.dir[1 - side];
+  incoming.in_flight -= std::min(incoming.in_flight, ep.recv.size() - ep.recv_pos);
+  scheduler_.notify_all(incoming.writers);
   ep.recv.clear();
   ep.recv_pos = 0;
   Direction& out = conn.dir[side];
@@ -355,11 +379,27 @@ void Network::send_reset(Conn& conn, int from_side) {
   send_segment(conn, from_side, Segment{Segment::Kind::rst, {}, 0});
 }
 
+void Network::abandon_connect(Conn& conn) {
+  // The connecting side gives up: it stops retransmitting its SYN, and resets
+  // a half-open connection the peer may already hold.
+  conn.ep[0].closed = true;
+  if (!conn.ep[1].established) {
+    conn.dir[0].queue.clear();
+    conn.dir[0].in_flight = 0;
+    conn.ep[1].closed = true;
+  } else {
+    send_reset(conn, 0);
+  }
+  release_if_done(conn);
+}
+
 void Network::release_if_done(Conn& conn) {
   if (!conn.ep[0].done() || !conn.ep[1].done()) return;
   if (!conn.dir[0].queue.empty() || !conn.dir[1].queue.empty()) return;
   held_.erase({conn.id, 0});
   held_.erase({conn.id, 1});
+  clogged_.erase({conn.id, 0});
+  clogged_.erase({conn.id, 1});
   conns_.erase(conn.id);
 }
 
@@ -427,6 +467,14 @@ void Network::heal() {
   for (auto& state : links_) state = LinkState{};
   trace_event("heal", "");
   resume_held();
+  // Clogs end too: what waited for them flows from now on.
+  const Nanos now = scheduler_.now();
+  for (auto [conn_id, side] : std::exchange(clogged_, {})) {
+    auto found = conns_.find(conn_id);
+    if (found == conns_.end()) continue;
+    Direction& dir = found->second->dir[side];
+    if (!dir.held && !dir.queue.empty()) schedule_pump(*found->second, side, std::max(now, dir.queue.front().ready));
+  }
 }
 
 void Network::clog(std::string_view from, std::string_view to, Nanos until) {
@@ -466,13 +514,18 @@ void Network::host_crashed(HostId host) {
   std::vector<std::pair<std::shared_ptr<Conn>, int>> victims;
   for (auto& [id, conn] : conns_) {
     for (int side = 0; side < 2; ++side) {
-      if (conn->ep[side].host == host && !conn->ep[side].done()) victims.emplace_back(conn, side);
+      if (conn->ep[side].host == host && !conn->ep[side].reset) victims.emplace_back(conn, side);
     }
   }
   for (auto& [conn, side] : victims) {
-    const bool was_established = conn->ep[side].established;
+    // The host's kernel state is gone: unsent data and FINs die with it.
     reset_endpoint(*conn, side);
-    if (was_established) send_reset(*conn, side);
+    Endpoint& peer = conn->ep[1 - side];
+    if (side == 0 && !peer.established) {
+      peer.closed = true;  // our SYN never arrived: for the peer this connection never existed
+    } else {
+      send_reset(*conn, side);
+    }
     release_if_done(*conn);
   }
   std::vector<std::shared_ptr<ListenerState>> listeners;

@@ -6,9 +6,11 @@
 //   - blocked (partition, one-way or symmetric): segments wait, the peer sees
 //     nothing, writes pile up until the send buffer is full, then block; after
 //     the heal, everything arrives in order, as with TCP retransmission;
-//   - clogged until T: segments wait until T, then flow;
+//   - clogged until T: segments wait until T (or a heal), then flow;
 //   - slow: latency multiplied for a while;
 //   - reset: both ends of every connection between two hosts see a reset.
+// Flow control: a writer blocks while the bytes it wrote and its peer has not
+// yet read reach the send buffer size, so a paused or slow reader pushes back.
 // A host whose process crashed resets its connections and refuses new ones.
 // All deadlines here are true virtual time; Env adapters convert skewed clocks.
 #pragma once
@@ -90,6 +92,7 @@ class Network {
     Nanos clogged_until = 0;
     double slow_factor = 1.0;
     Nanos slow_until = 0;
+    Nanos busy_until = 0;  // with a bandwidth limit: when the link has sent what it was given
   };
 
   LinkState& link(HostId from, HostId to);
@@ -102,6 +105,7 @@ class Network {
   void reset_endpoint(Conn& conn, int side);
   void send_reset(Conn& conn, int from_side);
   void release_if_done(Conn& conn);
+  void abandon_connect(Conn& conn);
   void resume_held();
   void trace_event(std::string_view kind, std::string_view detail);
 
@@ -115,7 +119,8 @@ class Network {
   std::size_t link_stride_ = 0;
   std::map<std::uint64_t, std::shared_ptr<Conn>> conns_;
   std::map<std::pair<HostId, std::uint16_t>, std::shared_ptr<ListenerState>> listeners_;
-  std::set<std::pair<std::uint64_t, int>> held_;  // directions waiting for a blocked link
+  std::set<std::pair<std::uint64_t, int>> held_;     // directions waiting for a blocked link
+  std::set<std::pair<std::uint64_t, int>> clogged_;  // directions waiting for a clog to end
   std::vector<std::uint16_t> next_ephemeral_port_;
   std::uint64_t next_conn_id_ = 1;
   std::uint64_t segments_delivered_ = 0;

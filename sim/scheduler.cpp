@@ -150,6 +150,12 @@ bool Scheduler::is_killed_context() const {
   return current_ != kNoFiber && fibers_[current_]->killed;
 }
 
+void Scheduler::check_dead_block() const {
+  if (current_ == kNoFiber || !fibers_[current_]->killed) return;
+  if (std::uncaught_exceptions() > 0) return;
+  misuse("a killed fiber blocked again: process code swallowed FiberKilled (catch (...) without rethrow)");
+}
+
 void Scheduler::schedule_resume(FiberId id, Nanos time, bool timed_out) {
   push(Event{std::max(time, now_), 0, EventKind::resume, timed_out, id, fibers_[id]->wait_seq, 0});
 }
@@ -171,7 +177,9 @@ void Scheduler::suspend() {
   asan_start_switch(&f.asan_fake_stack, main_stack_bottom_, main_stack_size_);
   f.sink = std::move(f.sink).resume();
   asan_finish_switch(f.asan_fake_stack, &main_stack_bottom_, &main_stack_size_);
-  if (f.killed) throw FiberKilled{};
+  // Unwind with FiberKilled, unless the fiber is unwinding already (a throw
+  // now would terminate): then the blocking call just returns.
+  if (f.killed && std::uncaught_exceptions() == 0) throw FiberKilled{};
 }
 
 void Scheduler::release(FiberId id) {

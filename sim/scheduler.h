@@ -67,6 +67,7 @@ class Scheduler {
   OwnerId current_owner() const;
   const std::string& fiber_name(FiberId id) const;
   std::size_t live_fibers() const { return live_fibers_; }
+  std::size_t stacks_allocated() const { return stacks_.allocated(); }
 
   // Blocking calls: only from a fiber. They throw FiberKilled if the owner is
   // killed meanwhile; they return at once when called while unwinding.
@@ -81,6 +82,9 @@ class Scheduler {
   // A paused owner's fibers do not run; their wake-ups wait until resumed.
   void set_paused(OwnerId owner, bool paused);
   bool is_killed_context() const;
+  // For Env adapters of a dead process: aborts if a killed fiber that is not
+  // unwinding blocks (its code swallowed FiberKilled and would spin forever).
+  void check_dead_block() const;
 
   // Called when a fiber body ends with an exception (a bug in process code).
   void on_failure(FailureHandler handler) { on_failure_ = std::move(handler); }

@@ -13,11 +13,11 @@ class SimConnection final : public Connection {
   ~SimConnection() override { close(); }
 
   ReadResult read(char* buffer, std::size_t capacity, Nanos deadline) override {
-    if (!env_.alive()) return {IoError::closed, 0};
+    if (!env_.alive()) return env_.dead_block(ReadResult{IoError::closed, 0});
     return network_.read(ref_, buffer, capacity, env_.to_true(deadline));
   }
   IoError write(std::string_view data) override {
-    if (!env_.alive()) return IoError::closed;
+    if (!env_.alive()) return env_.dead_block(IoError::closed);
     return network_.write(ref_, data);
   }
   void close() override {
@@ -39,7 +39,7 @@ class SimListener final : public Listener {
   ~SimListener() override { close(); }
 
   Result<std::unique_ptr<Connection>> accept(Nanos deadline) override {
-    if (!env_.alive()) return IoError::closed;
+    if (!env_.alive()) return env_.dead_block(IoError::closed);
     auto ref = network_.accept(*state_, env_.to_true(deadline));
     if (!ref) return ref.error();
     return std::unique_ptr<Connection>(std::make_unique<SimConnection>(env_, network_, std::move(ref).value()));
@@ -98,7 +98,7 @@ class SimCondition final : public Condition {
  public:
   SimCondition(SimEnv& env, Scheduler& scheduler) : env_(env), scheduler_(scheduler) {}
   bool wait_until(Nanos deadline) override {
-    if (!env_.alive()) return false;
+    if (!env_.alive()) return env_.dead_block(false);
     return scheduler_.wait(waiters_, env_.to_true(deadline));
   }
   void notify_all() override { scheduler_.notify_all(waiters_); }
@@ -124,7 +124,10 @@ Nanos SimEnv::to_true(Nanos local_deadline) const {
 }
 
 void SimEnv::sleep_until(Nanos deadline) {
-  if (!alive_) return;
+  if (!alive_) {
+    world_.scheduler().check_dead_block();
+    return;
+  }
   world_.scheduler().sleep_until(to_true(deadline));
 }
 
@@ -148,7 +151,7 @@ Result<std::unique_ptr<Listener>> SimEnv::listen(std::uint16_t port) {
 }
 
 Result<std::unique_ptr<Connection>> SimEnv::connect(const Address& to, Nanos deadline) {
-  if (!alive_) return IoError::closed;
+  if (!alive_) return dead_block(IoError::closed);
   auto ref = world_.network().connect(host_, to, to_true(deadline));
   if (!ref) return ref.error();
   return std::unique_ptr<Connection>(std::make_unique<SimConnection>(*this, world_.network(), std::move(ref).value()));

@@ -38,6 +38,13 @@ class SimEnv final : public Env {
   bool buggify(std::string_view site) override;
   void trace(std::string_view kind, std::string_view detail) override;
 
+  // What a blocking call of a dead process returns (see Scheduler::check_dead_block).
+  template <class T>
+  T dead_block(T value) const {
+    world_.scheduler().check_dead_block();
+    return value;
+  }
+
   // Local deadline -> true virtual time, for the scheduler and the network.
   Nanos to_true(Nanos local_deadline) const;
 

@@ -16,6 +16,12 @@ World::World(WorldOptions options)
   trace_.keep_events(options.keep_trace);
   disk_rng_.observe(&trace_.hash());
   scheduler_.on_failure([this](OwnerId owner, const std::string& fiber, const std::string& what) {
+    if (owner == 0) {
+      // A simulator fiber (a nemesis, a checker): a bug in the testbed itself.
+      failures_.push_back({now(), "sim", fiber, what});
+      trace_event("process_failure", fmt::format("process=sim fiber={} what={}", fiber, what));
+      return;
+    }
     for (ProcessId id = 0; id < processes_.size(); ++id) {
       if (processes_[id].up && processes_[id].owner == owner) {
         failures_.push_back({now(), processes_[id].name, fiber, what});
@@ -60,7 +66,7 @@ void World::in_scheduler_context(Fn fn) {
   }
 }
 
-ProcessId World::add_process(std::string name, ServiceFactory factory) {
+ProcessId World::add_process(std::string name, ServiceFactory factory, bool start_now) {
   if (process_ids_.count(name) != 0) throw std::invalid_argument("duplicate process name: " + name);
   const auto id = static_cast<ProcessId>(processes_.size());
   Process p;
@@ -70,7 +76,7 @@ ProcessId World::add_process(std::string name, ServiceFactory factory) {
   p.disk = std::make_unique<Disk>(options_.disk);
   processes_.push_back(std::move(p));
   process_ids_.emplace(std::move(name), id);
-  in_scheduler_context([this, id] { start(id); });
+  if (start_now) in_scheduler_context([this, id] { start(id); });
   return id;
 }
 
@@ -111,6 +117,7 @@ void World::do_crash(ProcessId id, std::string_view reason) {
   Process& p = processes_[id];
   if (!p.up) return;
   p.up = false;
+  p.paused = false;
   p.env->kill();
   network_.host_crashed(p.host);
   scheduler_.kill_owner(p.owner);
@@ -152,25 +159,46 @@ void World::resume(ProcessId id) {
 }
 
 void World::set_clock(ProcessId id, Nanos offset, std::int64_t drift_ppm) {
+  if (drift_ppm < -kMaxDriftPpm || drift_ppm > kMaxDriftPpm) {
+    throw std::invalid_argument(fmt::format("clock drift {} ppm is outside [-{}, {}]", drift_ppm, kMaxDriftPpm,
+                                            kMaxDriftPpm));
+  }
   Process& p = processes_.at(id);
   p.clock_offset = offset;
   p.clock_drift_ppm = drift_ppm;
   trace_event("clock", fmt::format("process={} offset={} drift_ppm={}", p.name, offset, drift_ppm));
 }
 
+namespace {
+
+// Saturates at the ends of Nanos, so that far deadlines stay far.
+Nanos clamp_nanos(__int128 value) {
+  if (value >= static_cast<__int128>(kForever)) return kForever;
+  if (value <= static_cast<__int128>(-kForever)) return -kForever;
+  return static_cast<Nanos>(value);
+}
+
+__int128 wide_local_time(__int128 true_time, Nanos offset, std::int64_t drift_ppm) {
+  return true_time + true_time * drift_ppm / 1'000'000 + offset;
+}
+
+}  // namespace
+
 Nanos World::local_time(ProcessId id, Nanos true_time) const {
   const Process& p = processes_[id];
-  const __int128 drift = static_cast<__int128>(true_time) * p.clock_drift_ppm / 1'000'000;
-  return static_cast<Nanos>(true_time + drift + p.clock_offset);
+  return clamp_nanos(wide_local_time(true_time, p.clock_offset, p.clock_drift_ppm));
 }
 
 Nanos World::true_time(ProcessId id, Nanos local) const {
+  if (local == kForever) return kForever;
   const Process& p = processes_[id];
   const __int128 shifted = static_cast<__int128>(local) - p.clock_offset;
-  __int128 result = shifted * 1'000'000 / (1'000'000 + p.clock_drift_ppm);
-  // Round up so that a deadline is never reached early on the local clock.
-  while (local_time(id, static_cast<Nanos>(result)) < local) ++result;
-  return static_cast<Nanos>(result);
+  const __int128 scale = 1'000'000 + p.clock_drift_ppm;  // > 0: drift is bounded in set_clock
+  __int128 result = shifted * 1'000'000 / scale;
+  // Round up, so that a deadline is never reached early on the local clock;
+  // integer division is off by at most a couple of nanoseconds.
+  for (int i = 0; i < 4 && wide_local_time(result, p.clock_offset, p.clock_drift_ppm) < local; ++i) ++result;
+  return clamp_nanos(result);
 }
 
 bool World::buggify_site_enabled(std::string_view site) {

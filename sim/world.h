@@ -65,8 +65,9 @@ class World {
   Rng stream(std::string_view label);
 
   // --- processes ---
-  // The name is also the host name other processes connect to. Started at once.
-  ProcessId add_process(std::string name, ServiceFactory factory);
+  // The name is also the host name other processes connect to. Started at once
+  // unless start is false (then restart() starts it, e.g. after its files are laid out).
+  ProcessId add_process(std::string name, ServiceFactory factory, bool start = true);
   ProcessId process_id(std::string_view name) const;
   const std::string& process_name(ProcessId id) const;
   std::size_t process_count() const { return processes_.size(); }
@@ -82,7 +83,9 @@ class World {
   void pause(ProcessId id);
   void resume(ProcessId id);
   bool is_paused(ProcessId id) const;
-  // The process's clock reads true_time * (1 + drift_ppm / 1e6) + offset.
+  // The process's clock reads true_time * (1 + drift_ppm / 1e6) + offset;
+  // |drift_ppm| <= kMaxDriftPpm (10%). A new offset makes the clock jump.
+  static constexpr std::int64_t kMaxDriftPpm = 100'000;
   void set_clock(ProcessId id, Nanos offset, std::int64_t drift_ppm);
   Nanos local_time(ProcessId id, Nanos true_time) const;
   Nanos true_time(ProcessId id, Nanos local_time) const;

@@ -161,7 +161,14 @@ TEST_CASE("a full send buffer blocks the writer while the peer is cut off", "[ne
 
 TEST_CASE("a reset fault breaks both ends of every connection between two hosts", "[network]") {
   World world(quiet_world());
-  world.add_process("server", echo_server());
+  IoError server_error = IoError::ok;
+  world.add_process("server", function_process([&](Env& env) {
+    auto listener = env.listen(7000);
+    auto conn = (*listener)->accept();
+    REQUIRE(conn);
+    char buf[16];
+    server_error = (*conn)->read(buf, sizeof buf).error;
+  }));
   IoError read_error = IoError::ok;
   IoError write_error = IoError::ok;
   Nanos broke_at = -1;
@@ -178,6 +185,7 @@ TEST_CASE("a reset fault breaks both ends of every connection between two hosts"
   world.run_for(seconds(1));
   CHECK(read_error == IoError::reset);
   CHECK(write_error == IoError::reset);
+  CHECK(server_error == IoError::reset);
   CHECK(broke_at == ms(77));
 }
 
@@ -265,4 +273,164 @@ TEST_CASE("a slow link multiplies latency for a while", "[network]") {
   REQUIRE(received.size() == 2);
   CHECK(received[0].first == ms(120));
   CHECK(received[1].first == ms(601));
+}
+
+TEST_CASE("a crash while connecting leaves no connection behind", "[network]") {
+  World world(quiet_world());
+  world.add_process("server", echo_server());
+  const auto client = world.add_process("client", function_process([](Env& env) {
+    env.sleep(ms(10));
+    env.connect({"server", 7000}, env.now() + seconds(1));
+  }));
+  world.scheduler().at(us(10'500), [&] { world.crash(client); });  // the SYN is in flight
+  world.run_for(seconds(1));
+  CHECK(world.network().open_connections() == 0);
+}
+
+TEST_CASE("connects abandoned during a partition are not delivered after the heal", "[network]") {
+  World world(quiet_world());
+  int accepted = 0;
+  world.add_process("server", function_process([&](Env& env) {
+    auto listener = env.listen(7000);
+    REQUIRE(listener);
+    std::vector<std::unique_ptr<Connection>> keep;
+    for (;;) {
+      auto conn = (*listener)->accept();
+      if (!conn) return;
+      ++accepted;
+      keep.push_back(std::move(conn).value());
+    }
+  }));
+  int connected = 0;
+  world.add_process("client", function_process([&](Env& env) {
+    std::vector<std::unique_ptr<Connection>> keep;
+    while (env.now() < seconds(6)) {
+      auto conn = env.connect({"server", 7000}, env.now() + ms(100));
+      if (conn) {
+        ++connected;
+        keep.push_back(std::move(conn).value());
+        env.sleep(seconds(10));
+      }
+    }
+  }));
+  world.network().partition({{"client"}, {"server"}});
+  world.scheduler().at(seconds(5), [&] { world.network().heal(); });
+  world.run_for(seconds(8));
+  CHECK(connected == 1);
+  CHECK(accepted == 1);
+  CHECK(world.network().open_connections() == 1);
+}
+
+TEST_CASE("a reader that does not read pushes back on the writer", "[network]") {
+  WorldOptions options = quiet_world();
+  options.network.send_buffer_bytes = 1000;
+  World world(options);
+  std::size_t drained = 0;
+  world.add_process("server", function_process([&](Env& env) {
+    auto listener = env.listen(7000);
+    auto conn = (*listener)->accept();
+    REQUIRE(conn);
+    env.sleep_until(seconds(2));  // not reading for a while
+    char buf[4096];
+    for (;;) {
+      ReadResult r = (*conn)->read(buf, sizeof buf);
+      if (r.error != IoError::ok) return;
+      drained += r.n;
+    }
+  }));
+  std::vector<Nanos> write_times;
+  world.add_process("client", function_process([&](Env& env) {
+    env.sleep(ms(5));
+    auto conn = env.connect({"server", 7000}, env.now() + seconds(1));
+    REQUIRE(conn);
+    for (int i = 0; i < 4; ++i) {
+      REQUIRE((*conn)->write(std::string(400, 'x')) == IoError::ok);
+      write_times.push_back(env.now());
+    }
+  }));
+  world.run_for(seconds(3));
+  REQUIRE(write_times.size() == 4);
+  CHECK(write_times[2] < seconds(1));   // 800 unread bytes: still room
+  CHECK(write_times[3] >= seconds(2));  // 1200: waits until the reader reads
+  CHECK(drained == 1600);
+}
+
+TEST_CASE("writing to a peer that closed its socket ends in a reset", "[network]") {
+  World world(quiet_world());
+  world.add_process("server", function_process([&](Env& env) {
+    auto listener = env.listen(7000);
+    auto conn = (*listener)->accept();
+    REQUIRE(conn);
+    (*conn)->close();
+    env.sleep(seconds(10));
+  }));
+  IoError last = IoError::ok;
+  world.add_process("client", function_process([&](Env& env) {
+    env.sleep(ms(5));
+    auto conn = env.connect({"server", 7000}, env.now() + seconds(1));
+    REQUIRE(conn);
+    for (int i = 0; i < 5 && last == IoError::ok; ++i) {
+      env.sleep(ms(100));
+      last = (*conn)->write("data");
+    }
+  }));
+  world.run_for(seconds(2));
+  CHECK(last == IoError::reset);
+}
+
+TEST_CASE("a heal ends a clog", "[network]") {
+  World world(quiet_world());
+  std::vector<std::pair<Nanos, std::string>> received;
+  world.add_process("server", echo_server(&received));
+  world.add_process("client", function_process([&](Env& env) {
+    env.sleep(ms(10));
+    auto conn = env.connect({"server", 7000}, env.now() + seconds(1));
+    REQUIRE(conn);
+    env.sleep_until(ms(100));
+    (*conn)->write("x");
+    env.sleep(seconds(20));
+  }));
+  world.scheduler().at(ms(50), [&] { world.network().clog("client", "server", seconds(10)); });
+  world.scheduler().at(ms(200), [&] { world.network().heal(); });
+  world.run_for(seconds(12));
+  REQUIRE(received.size() == 1);
+  CHECK(received[0].first == ms(200));
+}
+
+TEST_CASE("a bandwidth limit bounds throughput", "[network]") {
+  WorldOptions options = quiet_world();
+  options.network.bandwidth_bytes_per_second = 1'000'000;
+  options.network.send_buffer_bytes = 2'000'000;
+  World world(options);
+  std::vector<std::pair<Nanos, std::string>> received;
+  world.add_process("server", echo_server(&received));
+  world.add_process("client", function_process([&](Env& env) {
+    env.sleep(ms(10));
+    auto conn = env.connect({"server", 7000}, env.now() + seconds(1));
+    REQUIRE(conn);
+    for (int i = 0; i < 100; ++i) (*conn)->write(std::string(10'000, 'b'));
+    env.sleep(seconds(5));
+  }));
+  world.run_for(seconds(4));
+  std::size_t total = 0;
+  for (auto& [time, chunk] : received) total += chunk.size();
+  REQUIRE(total == 1'000'000);
+  CHECK(received.back().first >= ms(1000));  // 1 MB at 1 MB/s takes a second
+  CHECK(received.back().first < ms(1100));
+}
+
+TEST_CASE("connections are released once both ends are done", "[network]") {
+  World world(quiet_world());
+  world.add_process("server", echo_server());
+  world.add_process("client", function_process([&](Env& env) {
+    env.sleep(ms(10));
+    for (int i = 0; i < 20; ++i) {
+      auto conn = env.connect({"server", 7000}, env.now() + seconds(1));
+      REQUIRE(conn);
+      (*conn)->write("hi");
+      read_exactly(**conn, 2, env.now() + seconds(1));
+    }  // each connection is closed when it goes out of scope
+  }));
+  world.run_for(seconds(2));
+  CHECK(world.network().open_connections() == 0);
 }

@@ -198,4 +198,5 @@ TEST_CASE("fiber stacks are pooled and reused", "[scheduler]") {
     f.sched.run_until(f.sched.now() + ms(1));
   }
   CHECK(f.sched.live_fibers() == 0);
+  CHECK(f.sched.stacks_allocated() == 1);  // one stack served all fifty fibers
 }

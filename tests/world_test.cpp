@@ -105,15 +105,18 @@ TEST_CASE("faults requested from a fiber take effect at the same instant", "[wor
   Ticker t;
   const auto victim = world.add_process("n1", ticker(t, true));
   Nanos crashed_at = -1;
+  bool up_right_after_request = false;
   world.add_process("nemesis", function_process([&](Env& env) {
     env.sleep(ms(350));
     world.crash(victim);
-    env.sleep(ms(1));
+    up_right_after_request = world.is_up(victim);  // deferred until this fiber blocks
+    env.sleep(ns(1));
     if (!world.is_up(victim)) crashed_at = world.now();
   }));
   world.run_for(seconds(1));
   CHECK(t.ticks_in_memory == 3);
-  CHECK(crashed_at == ms(351));
+  CHECK(up_right_after_request);
+  CHECK(crashed_at == ms(350) + 1);
 }
 
 TEST_CASE("an exception in process code is recorded and takes the process down", "[world]") {
@@ -160,4 +163,26 @@ TEST_CASE("buggify enables about the configured share of sites per run", "[world
   }
   CHECK(enabled > 60);  // expected 100 of 400 at p = 0.25
   CHECK(enabled < 140);
+}
+
+TEST_CASE("clock drift is bounded and far deadlines stay far", "[world]") {
+  World world(quiet_world());
+  const auto id = world.add_process("n1", function_process([](Env& env) { env.sleep(seconds(1)); }));
+  CHECK_THROWS_AS(world.set_clock(id, 0, -1'000'000), std::invalid_argument);
+  CHECK_THROWS_AS(world.set_clock(id, 0, 200'000), std::invalid_argument);
+  world.set_clock(id, -seconds(1), -1000);
+  CHECK(world.true_time(id, kForever) == kForever);
+  CHECK(world.true_time(id, kForever - seconds(1)) > seconds(1'000'000'000));
+  world.set_clock(id, seconds(1), 100'000);
+  CHECK(world.true_time(id, kForever - 1) > 0);  // no overflow into the past
+  CHECK(world.local_time(id, world.true_time(id, kForever - 1)) >= kForever - 1);
+  CHECK(world.local_time(id, world.true_time(id, seconds(5))) >= seconds(5));
+}
+
+TEST_CASE("an exception in a simulator fiber is recorded as a testbed failure", "[world]") {
+  World world(quiet_world());
+  world.scheduler().spawn("sim/nemesis", 0, [] { throw std::runtime_error("nemesis bug"); });
+  world.run_for(ms(1));
+  REQUIRE(world.failures().size() == 1);
+  CHECK(world.failures()[0].process == "sim");
 }
