@@ -15,6 +15,7 @@ struct Command {
 
 int demo_command(const std::vector<std::string>& args);
 int determinism_command(const std::vector<std::string>& args);
+int shell_command(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands();
 

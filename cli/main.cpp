@@ -13,6 +13,7 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> all = {
       {"demo", "run the built-in demo: 6 processes pinging over a faulty virtual network", demo_command},
       {"determinism", "run seeds twice and compare their trace hashes", determinism_command},
+      {"shell", "drive a simulated cluster with commands read from stdin", shell_command},
   };
   return all;
 }

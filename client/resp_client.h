@@ -1,0 +1,38 @@
+// A blocking RESP client over one Env connection: what simulated clients, the
+// operator and the shell use to talk to nodes. Not thread-safe; one fiber at
+// a time per client.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "env/env.h"
+#include "node/resp_value.h"
+
+namespace slotsim::client {
+
+struct CallResult {
+  IoError error = IoError::ok;  // ok: reply holds the answer
+  node::RespValue reply;
+};
+
+class RespClient {
+ public:
+  RespClient(Env& env, Address address) : env_(env), address_(std::move(address)) {}
+
+  // Connects if needed, sends the command, waits for its reply until the
+  // deadline. On any error the connection is dropped (the next call reconnects).
+  CallResult call(const std::vector<std::string>& args, Nanos deadline);
+  bool connected() const { return conn_ != nullptr; }
+  void disconnect();
+  const Address& address() const { return address_; }
+
+ private:
+  Env& env_;
+  Address address_;
+  std::unique_ptr<Connection> conn_;
+  std::string buffer_;
+};
+
+}  // namespace slotsim::client

@@ -1,0 +1,64 @@
+// A simulated Redis cluster: nodes n1..nK on a World, formed the way a
+// restarted cluster forms, from nodes.conf files laid out before the nodes
+// start (slots split evenly in order over the primaries; the replicas of
+// primary i are the next R names after all primaries). Plus a command
+// channel: call() sends a command from a client process and runs the
+// simulation until the reply arrives, so tests and the shell read like scripts.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "client/resp_client.h"
+#include "node/node.h"
+#include "node/node_config.h"
+#include "sim/world.h"
+
+namespace slotsim::cluster {
+
+struct SimClusterOptions {
+  int primaries = 3;
+  int replicas = 0;  // per primary
+  sim::WorldOptions world;
+  node::NodeConfig node;  // port, fsync policy, variants... shared by every node
+};
+
+class SimCluster {
+ public:
+  explicit SimCluster(SimClusterOptions options);
+  ~SimCluster();
+
+  sim::World& world() { return *world_; }
+  const std::vector<std::string>& names() const { return names_; }
+  bool has_node(const std::string& name) const;
+  sim::ProcessId process(const std::string& name) const { return world_->process_id(name); }
+  // The live node object (null while the process is down).
+  node::Node* node(const std::string& name);
+  const std::string& node_id(const std::string& name) const { return ids_.at(name); }
+
+  // Sends args to the named node over the shell client's connection to it
+  // (kept open between calls, so ASKING applies to the next call), and runs
+  // the simulation until the reply or the timeout (virtual time).
+  client::CallResult call(const std::string& name, const std::vector<std::string>& args,
+                          Nanos timeout = seconds(5));
+
+  void crash(const std::string& name) { world_->crash(process(name)); }
+  void restart(const std::string& name) { world_->restart(process(name)); }
+
+ private:
+  SimClusterOptions options_;
+  std::unique_ptr<sim::World> world_;
+  std::vector<std::string> names_;
+  std::map<std::string, std::string> ids_;
+  sim::ProcessId shell_process_ = 0;
+  std::map<std::string, std::unique_ptr<client::RespClient>> clients_;  // per node, in the shell process
+};
+
+// nodes.conf text for node `self` of a cluster laid out as above.
+std::string initial_nodes_conf(const std::vector<std::string>& names, const std::map<std::string, std::string>& ids,
+                               int primaries, int replicas, const std::string& self, std::uint16_t port);
+
+}  // namespace slotsim::cluster

@@ -1,0 +1,273 @@
+#include "node/cluster_state.h"
+
+#include <algorithm>
+#include <charconv>
+
+namespace slotsim::node {
+
+namespace {
+
+std::vector<std::string_view> split(std::string_view text, char separator) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t end = text.find(separator, start);
+    if (end == std::string_view::npos) {
+      parts.push_back(text.substr(start));
+      break;
+    }
+    parts.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return parts;
+}
+
+template <class Int>
+bool parse_int(std::string_view text, Int& out) {
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && ptr == text.data() + text.size() && !text.empty();
+}
+
+bool valid_slot(int slot) { return slot >= 0 && slot < kSlotCount; }
+
+}  // namespace
+
+void ClusterState::init_myself(std::string id, std::string ip, std::uint16_t port, std::uint16_t cport) {
+  nodes_.clear();
+  for (auto& owner : owners_) owner.clear();
+  migrating_.clear();
+  importing_.clear();
+  ClusterNode me;
+  me.id = id;
+  me.ip = std::move(ip);
+  me.port = port;
+  me.cport = cport;
+  me.myself = true;
+  myself_id_ = std::move(id);
+  nodes_.emplace(myself_id_, std::move(me));
+}
+
+ClusterNode* ClusterState::find(std::string_view id) {
+  auto it = nodes_.find(id);
+  return it == nodes_.end() ? nullptr : &it->second;
+}
+
+const ClusterNode* ClusterState::find(std::string_view id) const {
+  auto it = nodes_.find(id);
+  return it == nodes_.end() ? nullptr : &it->second;
+}
+
+ClusterNode& ClusterState::add(ClusterNode node) {
+  std::string id = node.id;
+  auto [it, inserted] = nodes_.insert_or_assign(std::move(id), std::move(node));
+  return it->second;
+}
+
+void ClusterState::forget(std::string_view id) {
+  for (auto& owner : owners_) {
+    if (owner == id) owner.clear();
+  }
+  std::erase_if(migrating_, [&](const auto& entry) { return entry.second == id; });
+  std::erase_if(importing_, [&](const auto& entry) { return entry.second == id; });
+  for (auto& [other_id, node] : nodes_) {
+    if (node.primary_id == id) node.primary_id.clear();
+  }
+  if (auto it = nodes_.find(id); it != nodes_.end()) nodes_.erase(it);
+}
+
+std::vector<int> ClusterState::slots_of(std::string_view id) const {
+  std::vector<int> slots;
+  for (int slot = 0; slot < kSlotCount; ++slot) {
+    if (owners_[slot] == id) slots.push_back(slot);
+  }
+  return slots;
+}
+
+std::size_t ClusterState::assigned_slot_count() const {
+  return static_cast<std::size_t>(
+      std::count_if(owners_.begin(), owners_.end(), [](const std::string& owner) { return !owner.empty(); }));
+}
+
+const std::string* ClusterState::migrating_to(int slot) const {
+  auto it = migrating_.find(slot);
+  return it == migrating_.end() ? nullptr : &it->second;
+}
+
+const std::string* ClusterState::importing_from(int slot) const {
+  auto it = importing_.find(slot);
+  return it == importing_.end() ? nullptr : &it->second;
+}
+
+std::uint64_t ClusterState::max_config_epoch() const {
+  std::uint64_t max = 0;
+  for (const auto& [id, node] : nodes_) max = std::max(max, node.config_epoch);
+  return max;
+}
+
+std::vector<std::pair<int, int>> slot_ranges(const std::vector<int>& sorted_slots) {
+  std::vector<std::pair<int, int>> ranges;
+  for (int slot : sorted_slots) {
+    if (!ranges.empty() && ranges.back().second + 1 == slot) {
+      ranges.back().second = slot;
+    } else {
+      ranges.emplace_back(slot, slot);
+    }
+  }
+  return ranges;
+}
+
+std::string format_slot_ranges(const std::vector<int>& sorted_slots) {
+  std::string out;
+  for (auto [first, last] : slot_ranges(sorted_slots)) {
+    if (!out.empty()) out += ' ';
+    out += std::to_string(first);
+    if (last != first) out += "-" + std::to_string(last);
+  }
+  return out;
+}
+
+std::string ClusterState::render_node_line(const ClusterNode& node, std::int64_t now_ms) const {
+  std::string flags;
+  auto flag = [&](bool on, const char* name) {
+    if (!on) return;
+    if (!flags.empty()) flags += ',';
+    flags += name;
+  };
+  flag(node.myself, "myself");
+  flag(node.primary, "master");
+  flag(!node.primary, "slave");
+  flag(node.pfail, "fail?");
+  flag(node.fail, "fail");
+  flag(node.handshake, "handshake");
+  flag(node.noaddr, "noaddr");
+  flag(node.nofailover, "nofailover");
+  if (flags.empty()) flags = "noflags";
+  std::string line = node.id + " " + node.ip + ":" + std::to_string(node.port) + "@" + std::to_string(node.cport) +
+                     " " + flags + " " + (node.primary || node.primary_id.empty() ? "-" : node.primary_id);
+  // Redis shows its own pong time rounded down to the second.
+  const std::int64_t pong = node.myself ? now_ms / 1000 * 1000 : node.pong_received_ms;
+  line += " " + std::to_string(node.ping_sent_ms) + " " + std::to_string(pong) + " " +
+          std::to_string(node.config_epoch) + " " +
+          (node.myself || node.link_connected ? "connected" : "disconnected");
+  if (node.primary) {
+    const std::string ranges = format_slot_ranges(slots_of(node.id));
+    if (!ranges.empty()) line += " " + ranges;
+  }
+  if (node.myself) {
+    for (const auto& [slot, target] : migrating_) line += " [" + std::to_string(slot) + "->-" + target + "]";
+    for (const auto& [slot, source] : importing_) line += " [" + std::to_string(slot) + "-<-" + source + "]";
+  }
+  return line + "\n";
+}
+
+std::string ClusterState::render_nodes(std::int64_t now_ms) const {
+  std::string out;
+  for (const auto& [id, node] : nodes_) out += render_node_line(node, now_ms);
+  return out;
+}
+
+std::string ClusterState::render_config(std::int64_t now_ms) const {
+  return render_nodes(now_ms) + "vars currentEpoch " + std::to_string(current_epoch) + " lastVoteEpoch " +
+         std::to_string(last_vote_epoch) + "\n";
+}
+
+std::optional<std::string> ClusterState::parse_config(std::string_view text, ClusterState& out) {
+  ClusterState state;
+  int line_number = 0;
+  for (std::string_view line : split(text, '\n')) {
+    ++line_number;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;
+    auto fail = [&](const std::string& what) {
+      return "nodes.conf line " + std::to_string(line_number) + ": " + what;
+    };
+    auto fields = split(line, ' ');
+    if (fields[0] == "vars") {
+      for (std::size_t i = 1; i + 1 < fields.size(); i += 2) {
+        std::uint64_t value = 0;
+        if (!parse_int(fields[i + 1], value)) return fail("bad value for " + std::string(fields[i]));
+        if (fields[i] == "currentEpoch") state.current_epoch = value;
+        if (fields[i] == "lastVoteEpoch") state.last_vote_epoch = value;
+      }
+      continue;
+    }
+    if (fields.size() < 8) return fail("expected at least 8 fields, got " + std::to_string(fields.size()));
+    ClusterNode node;
+    node.id = std::string(fields[0]);
+    if (node.id.size() != kIdLength) return fail("node id must have 40 characters");
+    // ip:port@cport[,hostname]
+    std::string_view address = fields[1];
+    if (auto comma = address.find(','); comma != std::string_view::npos) address = address.substr(0, comma);
+    const auto colon = address.rfind(':');
+    const auto at = address.find('@');
+    if (colon == std::string_view::npos || at == std::string_view::npos || at < colon) {
+      return fail("bad address '" + std::string(fields[1]) + "'");
+    }
+    node.ip = std::string(address.substr(0, colon));
+    if (!parse_int(address.substr(colon + 1, at - colon - 1), node.port) ||
+        !parse_int(address.substr(at + 1), node.cport)) {
+      return fail("bad port in '" + std::string(fields[1]) + "'");
+    }
+    node.primary = false;
+    for (std::string_view flag : split(fields[2], ',')) {
+      if (flag == "myself") node.myself = true;
+      else if (flag == "master") node.primary = true;
+      else if (flag == "slave") node.primary = false;
+      else if (flag == "fail?") node.pfail = true;
+      else if (flag == "fail") node.fail = true;
+      else if (flag == "handshake") node.handshake = true;
+      else if (flag == "noaddr") node.noaddr = true;
+      else if (flag == "nofailover") node.nofailover = true;
+    }
+    if (fields[3] != "-") node.primary_id = std::string(fields[3]);
+    if (!parse_int(fields[4], node.ping_sent_ms) || !parse_int(fields[5], node.pong_received_ms) ||
+        !parse_int(fields[6], node.config_epoch)) {
+      return fail("bad ping/pong/epoch field");
+    }
+    node.link_connected = fields[7] == "connected";
+    for (std::size_t i = 8; i < fields.size(); ++i) {
+      std::string_view item = fields[i];
+      if (item.empty()) continue;
+      if (item.front() == '[') {
+        // [slot->-id] (migrating) or [slot-<-id] (importing)
+        if (item.back() != ']') return fail("bad open slot '" + std::string(item) + "'");
+        item = item.substr(1, item.size() - 2);
+        const auto arrow_out = item.find("->-");
+        const auto arrow_in = item.find("-<-");
+        const auto arrow = arrow_out != std::string_view::npos ? arrow_out : arrow_in;
+        int slot = 0;
+        if (arrow == std::string_view::npos || !parse_int(item.substr(0, arrow), slot) || !valid_slot(slot)) {
+          return fail("bad open slot '" + std::string(item) + "'");
+        }
+        std::string other(item.substr(arrow + 3));
+        if (arrow_out != std::string_view::npos) state.migrating_[slot] = other;
+        else state.importing_[slot] = other;
+        continue;
+      }
+      int first = 0;
+      int last = 0;
+      if (const auto dash = item.find('-'); dash != std::string_view::npos) {
+        if (!parse_int(item.substr(0, dash), first) || !parse_int(item.substr(dash + 1), last)) {
+          return fail("bad slot range '" + std::string(item) + "'");
+        }
+      } else {
+        if (!parse_int(item, first)) return fail("bad slot '" + std::string(item) + "'");
+        last = first;
+      }
+      if (!valid_slot(first) || !valid_slot(last) || last < first) {
+        return fail("slot range out of bounds '" + std::string(item) + "'");
+      }
+      for (int slot = first; slot <= last; ++slot) state.owners_[slot] = node.id;
+    }
+    if (node.myself) {
+      if (!state.myself_id_.empty()) return fail("a second 'myself' node");
+      state.myself_id_ = node.id;
+    }
+    state.nodes_.insert_or_assign(node.id, node);
+  }
+  if (state.myself_id_.empty()) return std::string("nodes.conf: no node is flagged 'myself'");
+  out = std::move(state);
+  return std::nullopt;
+}
+
+}  // namespace slotsim::node

@@ -1,0 +1,106 @@
+// What one node believes about the cluster: the nodes it knows, who owns each
+// hash slot, open migrations, and the epochs. Rendered as CLUSTER NODES lines,
+// which are also the nodes.conf format (plus a "vars" line).
+//
+// Invariants: every slot owner is a known primary id; a slot is MIGRATING
+// only on its owner and IMPORTING only on a non-owner (SETSLOT enforces it).
+// Nodes are kept in id order, so every rendering is deterministic.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "node/hash_slot.h"
+
+namespace slotsim::node {
+
+struct ClusterNode {
+  std::string id;  // 40 lowercase hex characters
+  std::string ip;
+  std::uint16_t port = 0;
+  std::uint16_t cport = 0;
+  bool myself = false;
+  bool primary = true;
+  std::string primary_id;  // for a replica; empty when unknown
+  bool pfail = false;
+  bool fail = false;
+  bool handshake = false;
+  bool noaddr = false;
+  bool nofailover = false;
+  std::int64_t ping_sent_ms = 0;
+  std::int64_t pong_received_ms = 0;
+  std::uint64_t config_epoch = 0;
+  bool link_connected = true;
+
+  std::string address() const { return ip + ":" + std::to_string(port); }
+};
+
+class ClusterState {
+ public:
+  static constexpr std::size_t kIdLength = 40;
+
+  // Starts a fresh cluster of one: this node, owning nothing, epoch 0.
+  void init_myself(std::string id, std::string ip, std::uint16_t port, std::uint16_t cport);
+
+  const std::string& myself_id() const { return myself_id_; }
+  ClusterNode& myself() { return nodes_.at(myself_id_); }
+  const ClusterNode& myself() const { return nodes_.at(myself_id_); }
+  ClusterNode* find(std::string_view id);
+  const ClusterNode* find(std::string_view id) const;
+  ClusterNode& add(ClusterNode node);
+  // Removes a node and every slot it owned.
+  void forget(std::string_view id);
+  const std::map<std::string, ClusterNode, std::less<>>& nodes() const { return nodes_; }
+
+  // --- slots ---
+  const std::string& owner(int slot) const { return owners_[slot]; }
+  bool owned_by_myself(int slot) const { return owners_[slot] == myself_id_; }
+  void assign(int slot, const std::string& id) { owners_[slot] = id; }
+  void unassign(int slot) { owners_[slot].clear(); }
+  std::vector<int> slots_of(std::string_view id) const;
+  std::size_t assigned_slot_count() const;
+
+  const std::string* migrating_to(int slot) const;
+  const std::string* importing_from(int slot) const;
+  void set_migrating(int slot, std::string id) { migrating_[slot] = std::move(id); }
+  void set_importing(int slot, std::string id) { importing_[slot] = std::move(id); }
+  void clear_migration(int slot) {
+    migrating_.erase(slot);
+    importing_.erase(slot);
+  }
+  void clear_migrating(int slot) { migrating_.erase(slot); }
+  const std::map<int, std::string>& migrating() const { return migrating_; }
+  const std::map<int, std::string>& importing() const { return importing_; }
+
+  // --- epochs ---
+  std::uint64_t current_epoch = 0;
+  std::uint64_t last_vote_epoch = 0;
+  std::uint64_t max_config_epoch() const;
+
+  // --- rendering and loading ---
+  // One CLUSTER NODES line per node, each ending in '\n'.
+  std::string render_nodes(std::int64_t now_ms) const;
+  std::string render_node_line(const ClusterNode& node, std::int64_t now_ms) const;
+  // nodes.conf: the lines above, then "vars currentEpoch N lastVoteEpoch M\n".
+  std::string render_config(std::int64_t now_ms) const;
+  // Parses a nodes.conf. On error returns a message naming the line.
+  static std::optional<std::string> parse_config(std::string_view text, ClusterState& out);
+
+ private:
+  std::string myself_id_;
+  std::map<std::string, ClusterNode, std::less<>> nodes_;
+  std::array<std::string, kSlotCount> owners_;
+  std::map<int, std::string> migrating_;  // slot -> target id
+  std::map<int, std::string> importing_;  // slot -> source id
+};
+
+// "0-5460 5462" style ranges of sorted slots.
+std::string format_slot_ranges(const std::vector<int>& sorted_slots);
+std::vector<std::pair<int, int>> slot_ranges(const std::vector<int>& sorted_slots);
+
+}  // namespace slotsim::node

@@ -1,0 +1,189 @@
+#include "node/node.h"
+
+#include <stdexcept>
+
+#include "node/data_commands.h"
+#include "node/reply.h"
+#include "node/resp_parser.h"
+#include "node/text.h"
+
+namespace slotsim::node {
+
+Node::Node(Env& env, NodeConfig config)
+    : env_(env), config_(std::move(config)), aof_(env, config_.appendfsync), idle_(env.make_condition()) {
+  if (config_.announce_ip.empty()) config_.announce_ip = env_.host();
+  if (config_.cluster_enabled) load_or_create_config();
+  update_cluster_state();
+  if (config_.appendonly) {
+    const auto report = aof_.load([this](const Command& command) { apply_from_aof(command); });
+    env_.trace("aof_loaded", "commands=" + std::to_string(report.commands) +
+                                 " truncated_bytes=" + std::to_string(report.truncated_bytes) +
+                                 " keys=" + std::to_string(keys_.size()));
+  }
+  env_.spawn("accept", [this] { accept_loop(); });
+  env_.spawn("cron", [this] { cron_loop(); });
+}
+
+Node::~Node() = default;
+
+std::string Node::new_node_id() {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  while (id.size() < ClusterState::kIdLength) {
+    std::uint64_t bits = env_.random_u64();
+    for (int i = 0; i < 16 && id.size() < ClusterState::kIdLength; ++i, bits >>= 4) id += kHex[bits & 15];
+  }
+  return id;
+}
+
+void Node::load_or_create_config() {
+  auto file = env_.open_file(kConfigFileName, OpenMode::open_existing);
+  if (file) {
+    auto text = (*file)->read_at(0, (*file)->size());
+    if (text && !text->empty()) {
+      if (auto error = ClusterState::parse_config(*text, cluster_)) {
+        // Redis refuses to start on a corrupt nodes.conf; so do we, loudly.
+        throw std::runtime_error("unrecoverable error: corrupted cluster config file: " + *error);
+      }
+      // The address is configuration, not state: a restarted node announces what it is told.
+      ClusterNode& me = cluster_.myself();
+      me.ip = config_.announce_ip;
+      me.port = config_.port;
+      me.cport = config_.cluster_bus_port();
+      env_.trace("config_loaded", "id=" + cluster_.myself_id() + " epoch=" + std::to_string(cluster_.current_epoch) +
+                                      " slots=" + std::to_string(cluster_.slots_of(cluster_.myself_id()).size()));
+      return;
+    }
+  }
+  cluster_.init_myself(new_node_id(), config_.announce_ip, config_.port, config_.cluster_bus_port());
+  env_.trace("config_created", "id=" + cluster_.myself_id());
+  save_config();
+}
+
+void Node::save_config() {
+  update_cluster_state();
+  // Write a temp file, sync it, rename it over nodes.conf, sync the directory:
+  // a crash at any point leaves either the old or the new file, whole.
+  const std::string text = cluster_.render_config(now_ms());
+  auto tmp = env_.open_file("nodes.conf.tmp", OpenMode::create_truncate);
+  if (!tmp) {
+    env_.trace("config_save_failed", std::string(to_string(tmp.error())));
+    return;
+  }
+  (*tmp)->append(text);
+  (*tmp)->sync();
+  env_.rename_file("nodes.conf.tmp", kConfigFileName);
+  env_.sync_directory();
+}
+
+void Node::accept_loop() {
+  auto listener = env_.listen(config_.port);
+  if (!listener) {
+    env_.trace("listen_failed", "port=" + std::to_string(config_.port) + " error=" + std::string(to_string(listener.error())));
+    return;
+  }
+  for (;;) {
+    auto conn = (*listener)->accept();
+    if (!conn) return;
+    ++connections_received_;
+    auto shared = std::shared_ptr<Connection>(std::move(conn).value());
+    env_.spawn("client", [this, shared] { serve(*shared); });
+  }
+}
+
+void Node::serve(Connection& conn) {
+  Client client;
+  client.peer = conn.peer_address().to_string();
+  client.authenticated = config_.requirepass.empty();
+  std::string buffer;
+  char chunk[16 * 1024];
+  for (;;) {
+    ReadResult r = conn.read(chunk, sizeof chunk);
+    if (r.error != IoError::ok) return;
+    buffer.append(chunk, r.n);
+    std::size_t offset = 0;
+    std::string replies;
+    bool close_after = false;
+    while (offset < buffer.size()) {
+      ParsedRequest parsed = parse_request(std::string_view(buffer).substr(offset));
+      if (parsed.status == ParsedRequest::Status::need_more) break;
+      offset += parsed.consumed;
+      if (parsed.status == ParsedRequest::Status::empty) continue;
+      if (parsed.status == ParsedRequest::Status::error) {
+        replies += reply::error(parsed.error);
+        env_.trace("protocol_error", "peer=" + client.peer + " error=" + parsed.error);
+        close_after = true;
+        break;
+      }
+      // Redis drops HTTP requests (a cross-protocol attack) without a reply.
+      const std::string first = lowercase(parsed.args[0]);
+      if (first == "post" || first == "host:") {
+        env_.trace("security_warning", "peer=" + client.peer);
+        close_after = true;
+        break;
+      }
+      replies += process(client, parsed.args);
+    }
+    buffer.erase(0, offset);
+    if (!replies.empty() && conn.write(replies) != IoError::ok) return;
+    if (close_after) {
+      conn.close();
+      return;
+    }
+  }
+}
+
+void Node::cron_loop() {
+  for (;;) {
+    env_.sleep(ms(100));
+    aof_.sync_every_second(env_.now());
+    // Close MIGRATE connections idle for 10 s, unless a MIGRATE is using one now.
+    if (!busy_) {
+      std::erase_if(migrate_sockets_, [&](const auto& entry) { return env_.now() - entry.second.last_use > ms(10'000); });
+    }
+  }
+}
+
+void Node::update_cluster_state() {
+  // Recomputed when the cluster view changes, not per command: a full scan of
+  // the slot table is far too slow for the hot path (as in Redis's beforeSleep).
+  bool ok = true;
+  if (config_.require_full_coverage) {
+    for (int slot = 0; slot < kSlotCount && ok; ++slot) {
+      const std::string& owner = cluster_.owner(slot);
+      const ClusterNode* node = owner.empty() ? nullptr : cluster_.find(owner);
+      ok = node != nullptr && !node->fail;
+    }
+  }
+  if (ok != cluster_ok_) env_.trace("cluster_state", ok ? "state=ok" : "state=fail");
+  cluster_ok_ = ok;
+}
+
+std::string Node::address_of(const std::string& node_id) const {
+  const ClusterNode* node = cluster_.find(node_id);
+  return node == nullptr ? std::string(":0") : node->address();
+}
+
+void Node::propagate(const std::vector<Command>& commands) {
+  if (!config_.appendonly) return;
+  for (const auto& command : commands) aof_.append(command);
+}
+
+void Node::apply_from_aof(const Command& command) {
+  if (command.empty()) return;
+  const std::string name = lowercase(command[0]);
+  const CommandSpec* spec = find_data_command(name);
+  if (spec == nullptr) {
+    if (name == "restore" || name == "restore-asking") {
+      restore_command(command);
+      return;
+    }
+    env_.trace("aof_unknown_command", "name=" + name);
+    return;
+  }
+  // Keys never expire while the log replays: the log itself holds their DELs.
+  execute_data_command(*spec, keys_, env_.now(), command, ExpiryMode::ignored);
+  keys_.take_expired();
+}
+
+}  // namespace slotsim::node

@@ -1,0 +1,272 @@
+// Command processing, in the order Redis's processCommand applies its checks:
+// lookup, arity, authentication, MULTI queueing, cluster redirection, then
+// execution. One command runs at a time (see busy_ in node.h).
+#include <algorithm>
+
+#include "node/data_commands.h"
+#include "node/hash_slot.h"
+#include "node/node.h"
+#include "node/text.h"
+#include "node/reply.h"
+
+namespace slotsim::node {
+
+namespace {
+
+// Commands the node itself implements (the data commands live in data_commands.cpp).
+struct NodeCommand {
+  std::string_view name;
+  int arity;
+  bool write;
+};
+
+constexpr NodeCommand kNodeCommands[] = {
+    {"asking", 1, false},   {"readonly", 1, false},        {"readwrite", 1, false},
+    {"multi", 1, false},    {"exec", 1, false},            {"discard", 1, false},
+    {"cluster", -2, false}, {"info", -1, false},           {"auth", -2, false},
+    {"select", 2, false},   {"migrate", -6, true},         {"dump", 2, false},
+    {"restore", -4, true},  {"restore-asking", -4, true},  {"flushall", -1, true},
+};
+
+const NodeCommand* find_node_command(std::string_view name) {
+  for (const auto& command : kNodeCommands) {
+    if (command.name == name) return &command;
+  }
+  return nullptr;
+}
+
+bool arity_ok(int arity, std::size_t argc) {
+  const auto n = static_cast<int>(argc);
+  return arity > 0 ? n == arity : n >= -arity;
+}
+
+// Redis puts the name and the first arguments into the error, cut at 128 bytes.
+std::string unknown_command_error(const Node::Command& args) {
+  std::string listed;
+  for (std::size_t i = 1; i < args.size() && listed.size() < 128; ++i) {
+    listed += "'" + args[i].substr(0, 128 - listed.size()) + "' ";
+  }
+  std::string text = "ERR unknown command '" + args[0].substr(0, 128) + "', with args beginning with: " + listed;
+  std::replace(text.begin(), text.end(), '\r', ' ');
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  return reply::error(text);
+}
+
+bool is_write(const std::string& name) {
+  if (const CommandSpec* spec = find_data_command(name)) return spec->write;
+  if (const NodeCommand* command = find_node_command(name)) return command->write;
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::string> Node::command_keys(const std::string& name, const Command& args) const {
+  if (const CommandSpec* spec = find_data_command(name)) return node::command_keys(*spec, args);
+  if (name == "dump" || name == "restore" || name == "restore-asking") return {args[1]};
+  if (name == "migrate") {
+    // MIGRATE host port key|"" db timeout [COPY] [REPLACE] [AUTH pw] [AUTH2 user pw] [KEYS k...]
+    for (std::size_t i = 6; i < args.size(); ++i) {
+      const std::string option = lowercase(args[i]);
+      if (option == "keys") return {args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end()};
+      if (option == "auth") ++i;
+      if (option == "auth2") i += 2;
+    }
+    return {args[3]};
+  }
+  return {};
+}
+
+Node::Route Node::route(const Client& client, const std::vector<const Command*>& commands, bool asking_implied) {
+  if (!config_.cluster_enabled) return {};
+  int slot = -1;
+  const std::string* owner = nullptr;
+  bool migrating = false;
+  bool importing = false;
+  bool multiple_keys = false;
+  int missing_keys = 0;
+  int existing_keys = 0;
+  bool any_write = false;
+  bool is_migrate = false;
+  for (const Command* command : commands) {
+    const std::string name = lowercase((*command)[0]);
+    any_write = any_write || is_write(name);
+    is_migrate = is_migrate || name == "migrate";
+    for (const std::string& key : command_keys(name, *command)) {
+      const int key_slot = key_hash_slot(key);
+      if (slot < 0) {
+        slot = key_slot;
+        owner = &cluster_.owner(slot);
+        if (owner->empty()) return {false, reply::error("CLUSTERDOWN Hash slot not served")};
+        if (*owner == cluster_.myself_id() && cluster_.migrating_to(slot) != nullptr) {
+          migrating = true;
+        } else if (cluster_.importing_from(slot) != nullptr) {
+          importing = true;
+        }
+      } else {
+        if (key_slot != slot) return {false, reply::error("CROSSSLOT Keys in request don't hash to the same slot")};
+        multiple_keys = true;
+      }
+      // Like Redis's lookup with LOOKUP_NOEXPIRE: an expired key counts as missing, and stays.
+      const Value* value = keys_.peek(key);
+      if ((migrating || importing) && (value == nullptr || is_expired(*value, env_.now()))) {
+        ++missing_keys;
+      } else {
+        ++existing_keys;
+      }
+    }
+  }
+  if (slot < 0) return {};  // no keys: any node serves it
+  if (!cluster_ok()) return {false, reply::error("CLUSTERDOWN The cluster is down")};
+  // MIGRATE acts on the local node while the slot is open.
+  if ((migrating || importing) && is_migrate) return {};
+  if (migrating && missing_keys > 0) {
+    if (existing_keys > 0) return {false, reply::error("TRYAGAIN Multiple keys request during rehashing of slot")};
+    return {false, reply::error("ASK " + std::to_string(slot) + " " + address_of(*cluster_.migrating_to(slot)))};
+  }
+  const bool asking_ok = client.asking || asking_implied || config_.variants.asking == Variants::Asking::none;
+  if (importing && asking_ok) {
+    if (multiple_keys && missing_keys > 0) {
+      return {false, reply::error("TRYAGAIN Multiple keys request during rehashing of slot")};
+    }
+    return {};
+  }
+  // A replica serves reads of its primary's slots to READONLY clients.
+  const ClusterNode& me = cluster_.myself();
+  if (client.readonly && !any_write && !me.primary && me.primary_id == *owner) return {};
+  if (*owner != cluster_.myself_id()) {
+    return {false, reply::error("MOVED " + std::to_string(slot) + " " + address_of(*owner))};
+  }
+  return {};
+}
+
+std::string Node::process(Client& client, Command& args) {
+  // One command at a time, as in Redis's single thread: wait for a blocked one.
+  while (busy_) idle_->wait_until(kForever);
+  busy_ = true;
+  std::string result;
+  const std::string name = lowercase(args[0]);
+  const bool asking_was_set = client.asking;
+  client.asking = false;  // consumed by whatever command comes next
+  const CommandSpec* data_spec = find_data_command(name);
+  const NodeCommand* node_spec = data_spec == nullptr ? find_node_command(name) : nullptr;
+  const int arity = data_spec != nullptr ? data_spec->arity : node_spec != nullptr ? node_spec->arity : 0;
+  if (data_spec == nullptr && node_spec == nullptr) {
+    result = unknown_command_error(args);
+    if (client.in_multi) client.multi_dirty = true;
+  } else if (!arity_ok(arity, args.size())) {
+    result = reply::wrong_arity(name);
+    if (client.in_multi) client.multi_dirty = true;
+  } else if (!client.authenticated && name != "auth") {
+    result = reply::error("NOAUTH Authentication required.");
+  } else if (client.in_multi && name != "exec" && name != "discard" && name != "multi") {
+    client.asking = asking_was_set;
+    Route r = route(client, {&args}, false);
+    client.asking = false;
+    if (!r.here) {
+      client.multi_dirty = true;
+      result = r.error;
+    } else {
+      client.queued.push_back(args);
+      result = reply::simple("QUEUED");
+    }
+  } else {
+    client.asking = asking_was_set;
+    Route r = route(client, {&args}, name == "restore-asking");
+    client.asking = false;
+    result = r.here ? execute(client, name, args, false) : r.error;
+  }
+  // Keys that expired while other commands (MIGRATE, DUMP) looked them up.
+  std::vector<Command> expired;
+  for (auto& key : keys_.take_expired()) expired.push_back({"DEL", std::move(key)});
+  propagate(expired);
+  ++commands_processed_;
+  busy_ = false;
+  idle_->notify_all();
+  return result;
+}
+
+std::string Node::execute(Client& client, const std::string& name, Command& args, bool inside_exec) {
+  if (const CommandSpec* spec = find_data_command(name)) {
+    CommandOutcome outcome = execute_data_command(*spec, keys_, env_.now(), args);
+    propagate(outcome.propagate);
+    if (!inside_exec && !outcome.propagate.empty()) aof_.sync_if_always();
+    return outcome.reply;
+  }
+  if (name == "asking") {
+    if (!config_.cluster_enabled) return reply::error("ERR This instance has cluster support disabled");
+    client.asking = true;
+    return reply::ok();
+  }
+  if (name == "readonly" || name == "readwrite") {
+    if (!config_.cluster_enabled) return reply::error("ERR This instance has cluster support disabled");
+    client.readonly = name == "readonly";
+    return reply::ok();
+  }
+  if (name == "multi") {
+    if (client.in_multi) return reply::error("ERR MULTI calls can not be nested");
+    client.in_multi = true;
+    client.multi_dirty = false;
+    client.queued.clear();
+    return reply::ok();
+  }
+  if (name == "discard") {
+    if (!client.in_multi) return reply::error("ERR DISCARD without MULTI");
+    client.in_multi = false;
+    client.queued.clear();
+    return reply::ok();
+  }
+  if (name == "exec") return execute_exec(client);
+  if (name == "cluster") return cluster_command(args);
+  if (name == "info") return info_reply(args);
+  if (name == "auth") {
+    if (config_.requirepass.empty()) {
+      return reply::error("ERR AUTH <password> called without any password configured for the default user. "
+                          "Are you sure your configuration is correct?");
+    }
+    if (args.size() == 2 && args[1] == config_.requirepass) {
+      client.authenticated = true;
+      return reply::ok();
+    }
+    return reply::error("WRONGPASS invalid username-password pair or user is disabled.");
+  }
+  if (name == "select") {
+    if (args[1] == "0") return reply::ok();
+    if (config_.cluster_enabled) return reply::error("ERR SELECT is not allowed in cluster mode");
+    return reply::error("ERR DB index is out of range");
+  }
+  if (name == "flushall") {
+    keys_.clear();
+    propagate({{"FLUSHALL"}});
+    return reply::ok();
+  }
+  if (name == "migrate") return migrate_command(args);
+  if (name == "dump") return dump_command(args);
+  if (name == "restore" || name == "restore-asking") {
+    std::string result = restore_command(args);
+    if (result == reply::ok()) propagate({args});
+    return result;
+  }
+  return unknown_command_error(args);
+}
+
+std::string Node::execute_exec(Client& client) {
+  if (!client.in_multi) return reply::error("ERR EXEC without MULTI");
+  client.in_multi = false;
+  std::vector<Command> queued = std::move(client.queued);
+  client.queued.clear();
+  if (client.multi_dirty) {
+    client.multi_dirty = false;
+    return reply::error("EXECABORT Transaction discarded because of previous errors.");
+  }
+  // The whole transaction must route to this node, as one unit.
+  std::vector<const Command*> all;
+  for (const auto& command : queued) all.push_back(&command);
+  Route r = route(client, all, false);
+  if (!r.here) return r.error;
+  std::string out = reply::array_header(queued.size());
+  for (auto& command : queued) out += execute(client, lowercase(command[0]), command, true);
+  aof_.sync_if_always();
+  return out;
+}
+
+}  // namespace slotsim::node

@@ -1,0 +1,160 @@
+// INFO, CLUSTER INFO, CLUSTER SLOTS and CLUSTER SHARDS: read-only reports.
+#include "node/node.h"
+#include "node/text.h"
+#include "node/reply.h"
+
+namespace slotsim::node {
+
+namespace {
+
+// The replicas of a primary, in id order.
+std::vector<const ClusterNode*> replicas_of(const ClusterState& cluster, const std::string& primary_id) {
+  std::vector<const ClusterNode*> out;
+  for (const auto& [id, node] : cluster.nodes()) {
+    if (!node.primary && node.primary_id == primary_id) out.push_back(&node);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string Node::cluster_info_reply() const {
+  std::size_t assigned = 0;
+  std::size_t pfail = 0;
+  std::size_t fail = 0;
+  for (int slot = 0; slot < kSlotCount; ++slot) {
+    const std::string& owner = cluster_.owner(slot);
+    if (owner.empty()) continue;
+    ++assigned;
+    const ClusterNode* node = cluster_.find(owner);
+    if (node != nullptr && node->fail) ++fail;
+    else if (node != nullptr && node->pfail) ++pfail;
+  }
+  std::size_t size = 0;
+  for (const auto& [id, node] : cluster_.nodes()) {
+    if (node.primary && !cluster_.slots_of(id).empty()) ++size;
+  }
+  std::string text;
+  auto line = [&](const std::string& key, const std::string& value) { text += key + ":" + value + "\r\n"; };
+  line("cluster_state", cluster_ok() ? "ok" : "fail");
+  line("cluster_slots_assigned", std::to_string(assigned));
+  line("cluster_slots_ok", std::to_string(assigned - pfail - fail));
+  line("cluster_slots_pfail", std::to_string(pfail));
+  line("cluster_slots_fail", std::to_string(fail));
+  line("cluster_known_nodes", std::to_string(cluster_.nodes().size()));
+  line("cluster_size", std::to_string(size));
+  line("cluster_current_epoch", std::to_string(cluster_.current_epoch));
+  line("cluster_my_epoch", std::to_string(cluster_.myself().primary ? cluster_.myself().config_epoch
+                                          : cluster_.find(cluster_.myself().primary_id) != nullptr
+                                              ? cluster_.find(cluster_.myself().primary_id)->config_epoch
+                                              : 0));
+  line("cluster_stats_messages_sent", "0");
+  line("cluster_stats_messages_received", "0");
+  line("total_cluster_links_buffer_limit_exceeded", "0");
+  return reply::bulk(text);
+}
+
+std::string Node::cluster_slots_reply() const {
+  std::vector<std::string> entries;
+  // Slots in ascending order, one entry per contiguous range of one owner.
+  int slot = 0;
+  while (slot < kSlotCount) {
+    const std::string& owner = cluster_.owner(slot);
+    if (owner.empty()) {
+      ++slot;
+      continue;
+    }
+    int last = slot;
+    while (last + 1 < kSlotCount && cluster_.owner(last + 1) == owner) ++last;
+    const ClusterNode* primary = cluster_.find(owner);
+    std::vector<const ClusterNode*> serving = {primary};
+    for (const ClusterNode* replica : replicas_of(cluster_, owner)) {
+      if (!replica->fail) serving.push_back(replica);
+    }
+    std::string entry = reply::array_header(2 + serving.size()) + reply::integer(slot) + reply::integer(last);
+    for (const ClusterNode* node : serving) {
+      entry += reply::array_header(4) + reply::bulk(node->ip) + reply::integer(node->port) + reply::bulk(node->id) +
+               reply::array_header(0);
+    }
+    entries.push_back(std::move(entry));
+    slot = last + 1;
+  }
+  std::string out = reply::array_header(entries.size());
+  for (const auto& entry : entries) out += entry;
+  return out;
+}
+
+std::string Node::cluster_shards_reply() const {
+  auto node_entry = [&](const ClusterNode& node) {
+    std::string health = node.fail ? "fail" : "online";
+    return reply::array_header(14) + reply::bulk("id") + reply::bulk(node.id) + reply::bulk("port") +
+           reply::integer(node.port) + reply::bulk("ip") + reply::bulk(node.ip) + reply::bulk("endpoint") +
+           reply::bulk(node.ip) + reply::bulk("role") + reply::bulk(node.primary ? "master" : "replica") +
+           reply::bulk("replication-offset") + reply::integer(0) + reply::bulk("health") + reply::bulk(health);
+  };
+  std::vector<std::string> shards;
+  for (const auto& [id, node] : cluster_.nodes()) {
+    if (!node.primary) continue;
+    std::string slots;
+    const auto ranges = slot_ranges(cluster_.slots_of(id));
+    slots = reply::array_header(ranges.size() * 2);
+    for (auto [first, last] : ranges) slots += reply::integer(first) + reply::integer(last);
+    const auto replicas = replicas_of(cluster_, id);
+    std::string nodes = reply::array_header(1 + replicas.size()) + node_entry(node);
+    for (const ClusterNode* replica : replicas) nodes += node_entry(*replica);
+    shards.push_back(reply::array_header(4) + reply::bulk("slots") + slots + reply::bulk("nodes") + nodes);
+  }
+  std::string out = reply::array_header(shards.size());
+  for (const auto& shard : shards) out += shard;
+  return out;
+}
+
+std::string Node::info_reply(const Command& args) const {
+  const std::string section = args.size() > 1 ? lowercase(args[1]) : "default";
+  const bool all = section == "default" || section == "all" || section == "everything";
+  std::string text;
+  auto wants = [&](const char* name) { return all || section == name; };
+  auto line = [&](const std::string& key, const std::string& value) { text += key + ":" + value + "\r\n"; };
+  if (wants("server")) {
+    if (!text.empty()) text += "\r\n";
+    text += "# Server\r\n";
+    line("redis_version", "7.0.15");
+    line("redis_mode", config_.cluster_enabled ? "cluster" : "standalone");
+    line("tcp_port", std::to_string(config_.port));
+    line("uptime_in_seconds", std::to_string(env_.now() / 1'000'000'000));
+  }
+  if (wants("stats")) {
+    if (!text.empty()) text += "\r\n";
+    text += "# Stats\r\n";
+    line("total_connections_received", std::to_string(connections_received_));
+    line("total_commands_processed", std::to_string(commands_processed_));
+  }
+  if (wants("replication")) {
+    if (!text.empty()) text += "\r\n";
+    const ClusterNode& me = cluster_.myself();
+    text += "# Replication\r\n";
+    line("role", me.primary ? "master" : "slave");
+    if (!me.primary) {
+      const ClusterNode* primary = cluster_.find(me.primary_id);
+      line("master_host", primary != nullptr ? primary->ip : "?");
+      line("master_port", std::to_string(primary != nullptr ? primary->port : 0));
+      line("master_link_status", "down");  // replication arrives with the next part of the node
+    } else {
+      line("connected_slaves", "0");
+    }
+    line("master_repl_offset", "0");
+  }
+  if (wants("cluster")) {
+    if (!text.empty()) text += "\r\n";
+    text += "# Cluster\r\n";
+    line("cluster_enabled", config_.cluster_enabled ? "1" : "0");
+  }
+  if (wants("keyspace")) {
+    if (!text.empty()) text += "\r\n";
+    text += "# Keyspace\r\n";
+    if (keys_.size() != 0) line("db0", "keys=" + std::to_string(keys_.size()) + ",expires=0,avg_ttl=0");
+  }
+  return reply::bulk(text);
+}
+
+}  // namespace slotsim::node
