@@ -47,34 +47,40 @@ std::string Node::dump_command(const Command& args) {
 }
 
 std::string Node::restore_command(const Command& args) {
+  // The order of checks is Redis 7.0's: options, BUSYKEY, TTL, payload.
   bool replace = false;
   bool absttl = false;
   for (std::size_t i = 4; i < args.size(); ++i) {
     const std::string option = lowercase(args[i]);
-    long long ignored = 0;
+    long long value = 0;
     if (option == "replace") {
       replace = true;
     } else if (option == "absttl") {
       absttl = true;
-    } else if ((option == "idletime" || option == "freq") && i + 1 < args.size()) {
-      if (!parse_ll(args[++i], ignored) || ignored < 0) return reply::not_an_integer();
+    } else if (option == "idletime" && i + 1 < args.size()) {
+      if (!parse_ll(args[++i], value)) return reply::not_an_integer();
+      if (value < 0) return reply::error("ERR Invalid IDLETIME value, must be >= 0");
+    } else if (option == "freq" && i + 1 < args.size()) {
+      if (!parse_ll(args[++i], value)) return reply::not_an_integer();
+      if (value < 0 || value > 255) return reply::error("ERR Invalid FREQ value, must be >= 0 and <= 255");
     } else {
       return reply::syntax_error();
     }
   }
+  const Nanos now = env_.now();
+  if (!replace && keys_.find(args[1], now) != nullptr) return reply::error("BUSYKEY Target key name already exists.");
   long long ttl_ms = 0;
   if (!parse_ll(args[2], ttl_ms)) return reply::not_an_integer();
   if (ttl_ms < 0) return reply::error("ERR Invalid TTL value, must be >= 0");
-  const Nanos now = env_.now();
-  if (!replace && keys_.find(args[1], now) != nullptr) return reply::error("BUSYKEY Target key name already exists.");
-  auto dumped = parse_dump_payload(args[3]);
-  if (!dumped) return reply::error("ERR DUMP payload version or checksum are wrong");
+  auto parsed = parse_dump_payload_detailed(args[3]);
+  if (const auto* error = std::get_if<DumpError>(&parsed)) return reply::error(dump_error_text(*error));
+  DumpedValue& dumped = std::get<DumpedValue>(parsed);
   keys_.erase(args[1]);
   Value value;
-  if (dumped->type == DumpedValue::Type::string) {
-    value.data = std::move(dumped->string_value);
+  if (dumped.type == DumpedValue::Type::string) {
+    value.data = std::move(dumped.string_value);
   } else {
-    value.data = ListValue(dumped->list_value.begin(), dumped->list_value.end());
+    value.data = ListValue(dumped.list_value.begin(), dumped.list_value.end());
   }
   if (ttl_ms > 0) {
     value.expire_at = expire_at_from_millis(absttl ? ttl_ms : floor_millis(now) + ttl_ms);

@@ -204,3 +204,25 @@ TEST_CASE("requirepass makes every command but AUTH wait for the password", "[no
   CHECK(raw(c, "n1", {"AUTH", "secret"}) == "+OK\r\n");
   CHECK(raw(c, "n1", {"SET", "foo", "1"}) == "+OK\r\n");
 }
+
+TEST_CASE("DUMP and RESTORE round-trip values and check their arguments in Redis's order", "[node]") {
+  cluster::SimCluster c(small_cluster(1));
+  REQUIRE(raw(c, "n1", {"SET", "s", "hello"}) == "+OK\r\n");
+  REQUIRE(raw(c, "n1", {"RPUSH", "l", "a", "b"}) == ":2\r\n");
+  const std::string string_payload = c.call("n1", {"DUMP", "s"}).reply.text;
+  const std::string list_payload = c.call("n1", {"DUMP", "l"}).reply.text;
+  CHECK(string_payload.substr(0, 7) == std::string("\x00\x05hello", 7));
+  CHECK(raw(c, "n1", {"DUMP", "missing"}) == "$-1\r\n");
+  CHECK(raw(c, "n1", {"RESTORE", "s", "abc", string_payload}) == "-BUSYKEY Target key name already exists.\r\n");
+  CHECK(raw(c, "n1", {"RESTORE", "s2", "abc", string_payload}) == "-ERR value is not an integer or out of range\r\n");
+  CHECK(raw(c, "n1", {"RESTORE", "s2", "-1", string_payload}) == "-ERR Invalid TTL value, must be >= 0\r\n");
+  CHECK(raw(c, "n1", {"RESTORE", "s2", "0", "garbage"}) == "-ERR DUMP payload version or checksum are wrong\r\n");
+  CHECK(raw(c, "n1", {"RESTORE", "s2", "0", string_payload, "IDLETIME", "-1"}) ==
+        "-ERR Invalid IDLETIME value, must be >= 0\r\n");
+  CHECK(raw(c, "n1", {"RESTORE", "s2", "0", string_payload, "BOGUS"}) == "-ERR syntax error\r\n");
+  CHECK(raw(c, "n1", {"RESTORE", "s2", "0", string_payload}) == "+OK\r\n");
+  CHECK(raw(c, "n1", {"GET", "s2"}) == "$5\r\nhello\r\n");
+  CHECK(raw(c, "n1", {"RESTORE", "l", "5000", list_payload, "REPLACE"}) == "+OK\r\n");
+  CHECK(raw(c, "n1", {"LRANGE", "l", "0", "-1"}) == "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+  CHECK(c.call("n1", {"PTTL", "l"}).reply.integer > 4000);
+}
