@@ -92,7 +92,7 @@ int shell_command(const std::vector<std::string>& args) {
       ("variant", po::value(&variants)->composing(), "protocol variant NAME=VALUE (repeatable): asking=required|none, "
                                                       "migration_state_replication=off|on")
       ("timeout", po::value(&timeout_text)->default_value("5s"), "how long (virtual) to wait for a reply")
-      ("echo", "print each command line before its reply");
+      ("echo", "print each command line before its reply (prefixed with the virtual time in ms)");
   int exit_code = 0;
   auto vm = parse_options("shell", "[OPTIONS] < SCRIPT", options, args, exit_code);
   if (!vm) return exit_code;
@@ -152,7 +152,12 @@ int shell_command(const std::vector<std::string>& args) {
       ++errors;
       continue;
     }
-    const client::CallResult result = sim.call(target, parsed.args, *timeout);
+    // "$n2" stands for node n2's id, so scripts can name nodes in CLUSTER commands.
+    std::vector<std::string> command = parsed.args;
+    for (auto& arg : command) {
+      if (arg.size() > 1 && arg[0] == '$' && sim.has_node(arg.substr(1))) arg = sim.node_id(arg.substr(1));
+    }
+    const client::CallResult result = sim.call(target, command, *timeout);
     if (result.error != IoError::ok) {
       fmt::print("(error) no reply from {}: {}\n", target, to_string(result.error));
       continue;

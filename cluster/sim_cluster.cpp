@@ -71,6 +71,17 @@ SimCluster::SimCluster(SimClusterOptions options) : options_(std::move(options))
   }
   // The shell's own process: it only holds client connections; calls run in fibers spawned into it.
   shell_process_ = world_->add_process("shell", function_process([](Env& env) { env.sleep(kForever); }));
+  for (const auto& name : names_) wait_writable(name);
+}
+
+bool SimCluster::wait_writable(const std::string& name, Nanos limit) {
+  const Nanos end = saturating_add(world_->now(), limit);
+  auto& scheduler = world_->scheduler();
+  for (;;) {
+    node::Node* n = node(name);
+    if (n != nullptr && n->cluster_ok()) return true;
+    if (world_->now() >= end || !scheduler.step()) return false;
+  }
 }
 
 SimCluster::~SimCluster() {

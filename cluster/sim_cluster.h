@@ -1,7 +1,8 @@
 // A simulated Redis cluster: nodes n1..nK on a World, formed the way a
 // restarted cluster forms, from nodes.conf files laid out before the nodes
 // start (slots split evenly in order over the primaries; the replicas of
-// primary i are the next R names after all primaries). Plus a command
+// primary i are the next R names after all primaries). The constructor runs
+// the simulation until every node serves (about 2 s virtual). Plus a command
 // channel: call() sends a command from a client process and runs the
 // simulation until the reply arrives, so tests and the shell read like scripts.
 #pragma once
@@ -47,6 +48,9 @@ class SimCluster {
 
   void crash(const std::string& name) { world_->crash(process(name)); }
   void restart(const std::string& name) { world_->restart(process(name)); }
+  // Runs the simulation until the node serves keys (a restarted primary waits
+  // Node::kWritableDelay first), at most `limit`. False if it never did.
+  bool wait_writable(const std::string& name, Nanos limit = seconds(10));
 
  private:
   SimClusterOptions options_;

@@ -1,5 +1,7 @@
 #include "node/aof.h"
 
+#include <stdexcept>
+
 #include "node/resp_parser.h"
 #include "node/resp_value.h"
 
@@ -10,32 +12,53 @@ Aof::Aof(Env& env, AppendFsync policy) : env_(env), policy_(policy) {}
 Aof::LoadReport Aof::load(const std::function<void(const Command&)>& apply) {
   LoadReport report;
   auto opened = env_.open_file(kFileName, OpenMode::create);
-  if (!opened) {
-    env_.trace("aof_open_failed", std::string(to_string(opened.error())));
-    return report;
-  }
+  if (!opened) throw std::runtime_error("can't open the append only file: " + std::string(to_string(opened.error())));
   file_ = std::move(opened).value();
+  env_.sync_directory();  // the file itself must survive a crash, not only its bytes
   auto content = file_->read_at(0, file_->size());
-  if (!content) return report;
+  if (!content) throw std::runtime_error("can't read the append only file");
   const std::string& data = *content;
   std::size_t offset = 0;
+  std::size_t safe_offset = 0;  // end of the last whole command outside a transaction
+  std::vector<Command> transaction;
+  bool in_transaction = false;
   while (offset < data.size()) {
+    if (data[offset] != '*') {
+      throw std::runtime_error("bad file format reading the append only file at offset " + std::to_string(offset) +
+                               ": a command must start with '*'");
+    }
     ParsedRequest parsed = parse_request(std::string_view(data).substr(offset));
-    if (parsed.status == ParsedRequest::Status::command) {
+    if (parsed.status == ParsedRequest::Status::need_more) break;  // a torn tail
+    if (parsed.status == ParsedRequest::Status::error) {
+      // Garbage in the middle is not a crash artefact: refuse, as Redis does.
+      throw std::runtime_error("bad file format reading the append only file at offset " + std::to_string(offset) +
+                               ": " + parsed.error);
+    }
+    offset += parsed.consumed;
+    if (parsed.status == ParsedRequest::Status::empty) continue;
+    std::string name = parsed.args[0];
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name == "multi") {
+      in_transaction = true;
+      transaction.clear();
+    } else if (name == "exec" && in_transaction) {
+      for (const auto& command : transaction) apply(command);
+      report.commands += transaction.size();
+      in_transaction = false;
+    } else if (in_transaction) {
+      transaction.push_back(std::move(parsed.args));
+    } else {
       apply(parsed.args);
       ++report.commands;
-      offset += parsed.consumed;
-    } else if (parsed.status == ParsedRequest::Status::empty) {
-      offset += parsed.consumed;
-    } else {
-      break;  // need_more (torn tail) or garbage: keep the whole commands before it
     }
+    if (!in_transaction) safe_offset = offset;
   }
-  if (offset < data.size()) {
-    report.truncated_bytes = data.size() - offset;
-    file_->truncate(offset);
+  // A torn tail, or a transaction whose EXEC never made it: cut it off.
+  if (safe_offset < data.size()) {
+    report.truncated_bytes = data.size() - safe_offset;
+    file_->truncate(safe_offset);
     file_->sync();
-    env_.trace("aof_truncated", "kept=" + std::to_string(offset) + " cut=" + std::to_string(report.truncated_bytes));
+    env_.trace("aof_truncated", "kept=" + std::to_string(safe_offset) + " cut=" + std::to_string(report.truncated_bytes));
   }
   return report;
 }

@@ -45,8 +45,7 @@ std::string invalid_slot() { return reply::error("ERR Invalid or out of range sl
 
 }  // namespace
 
-std::string Node::cluster_command(Command& args) {
-  if (!config_.cluster_enabled) return reply::error("ERR This instance has cluster support disabled");
+std::string Node::cluster_subcommand_error(const Command& args) const {
   const std::string sub = lowercase(args[1]);
   const Subcommand* spec = nullptr;
   for (const auto& s : kSubcommands) {
@@ -55,6 +54,14 @@ std::string Node::cluster_command(Command& args) {
   if (spec == nullptr) return reply::error("ERR unknown subcommand '" + args[1].substr(0, 128) + "'. Try CLUSTER HELP.");
   const auto argc = static_cast<int>(args.size());
   if (spec->arity > 0 ? argc != spec->arity : argc < -spec->arity) return reply::wrong_arity("cluster|" + sub);
+  return "";
+}
+
+std::string Node::cluster_command(Command& args) {
+  if (!config_.cluster_enabled) return reply::error("ERR This instance has cluster support disabled");
+  if (std::string error = cluster_subcommand_error(args); !error.empty()) return error;
+  const std::string sub = lowercase(args[1]);
+  const auto argc = static_cast<int>(args.size());
 
   ClusterNode& me = cluster_.myself();
   if (sub == "myid") return reply::bulk(cluster_.myself_id());
@@ -219,34 +226,47 @@ std::string Node::cluster_addslots(Command& args, bool add, bool ranges) {
     return reply::error("ERR Please use addslots, delslots, addslotsrange or delslotsrange only with masters.");
   }
   if (ranges && args.size() % 2 == 1) return reply::wrong_arity(add ? "cluster|addslotsrange" : "cluster|delslotsrange");
+  // Redis checks ADDSLOTSRANGE range by range (parse, order, assignment), and
+  // ADDSLOTS by parsing every slot first, then checking their assignments.
   std::vector<std::pair<int, int>> wanted;
-  for (std::size_t i = 2; i < args.size(); i += ranges ? 2 : 1) {
-    const int first = parse_slot(args[i]);
-    const int last = ranges ? parse_slot(args[i + 1]) : first;
-    if (first < 0 || last < 0) return invalid_slot();
-    if (first > last) {
-      return reply::error("ERR start slot number " + std::to_string(first) + " is greater than end slot number " +
-                          std::to_string(last));
-    }
-    wanted.emplace_back(first, last);
-  }
   std::vector<int> seen(kSlotCount, 0);
-  for (auto [first, last] : wanted) {
+  auto check_assignment = [&](int first, int last) -> std::string {
     for (int slot = first; slot <= last; ++slot) {
       const bool assigned = !cluster_.owner(slot).empty();
       if (!add && !assigned) return reply::error("ERR Slot " + std::to_string(slot) + " is already unassigned");
       if (add && assigned) return reply::error("ERR Slot " + std::to_string(slot) + " is already busy");
       if (seen[slot]++ == 1) return reply::error("ERR Slot " + std::to_string(slot) + " specified multiple times");
     }
+    return "";
+  };
+  for (std::size_t i = 2; i < args.size(); i += ranges ? 2 : 1) {
+    const int first = parse_slot(args[i]);
+    if (first < 0) return invalid_slot();
+    const int last = ranges ? parse_slot(args[i + 1]) : first;
+    if (last < 0) return invalid_slot();
+    if (first > last) {
+      return reply::error("ERR start slot number " + std::to_string(first) + " is greater than end slot number " +
+                          std::to_string(last));
+    }
+    if (ranges) {
+      if (std::string error = check_assignment(first, last); !error.empty()) return error;
+    }
+    wanted.emplace_back(first, last);
+  }
+  if (!ranges) {
+    for (auto [first, last] : wanted) {
+      if (std::string error = check_assignment(first, last); !error.empty()) return error;
+    }
   }
   for (auto [first, last] : wanted) {
     for (int slot = first; slot <= last; ++slot) {
       if (add) {
         cluster_.assign(slot, cluster_.myself_id());
-        if (cluster_.importing_from(slot) != nullptr) cluster_.clear_migration(slot);  // we own it now
       } else {
         cluster_.unassign(slot);
       }
+      // Either way an import of the slot is over: we own it now, or nobody does.
+      cluster_.clear_importing(slot);
     }
   }
   save_config();

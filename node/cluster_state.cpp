@@ -99,7 +99,7 @@ const std::string* ClusterState::importing_from(int slot) const {
 }
 
 std::uint64_t ClusterState::max_config_epoch() const {
-  std::uint64_t max = 0;
+  std::uint64_t max = current_epoch;  // as Redis's clusterGetMaxEpoch
   for (const auto& [id, node] : nodes_) max = std::max(max, node.config_epoch);
   return max;
 }

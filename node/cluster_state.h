@@ -74,12 +74,14 @@ class ClusterState {
     importing_.erase(slot);
   }
   void clear_migrating(int slot) { migrating_.erase(slot); }
+  void clear_importing(int slot) { importing_.erase(slot); }
   const std::map<int, std::string>& migrating() const { return migrating_; }
   const std::map<int, std::string>& importing() const { return importing_; }
 
   // --- epochs ---
   std::uint64_t current_epoch = 0;
   std::uint64_t last_vote_epoch = 0;
+  // The largest configEpoch known, and never less than currentEpoch.
   std::uint64_t max_config_epoch() const;
 
   // --- rendering and loading ---

@@ -46,7 +46,7 @@ std::string Node::dump_command(const Command& args) {
   return reply::bulk(dump_payload(to_dumped(*value)));
 }
 
-std::string Node::restore_command(const Command& args) {
+std::string Node::restore_command(const Command& args, bool replaying) {
   // The order of checks is Redis 7.0's: options, BUSYKEY, TTL, payload.
   bool replace = false;
   bool absttl = false;
@@ -82,11 +82,22 @@ std::string Node::restore_command(const Command& args) {
   } else {
     value.data = ListValue(dumped.list_value.begin(), dumped.list_value.end());
   }
-  if (ttl_ms > 0) {
-    value.expire_at = expire_at_from_millis(absttl ? ttl_ms : floor_millis(now) + ttl_ms);
-    if (is_expired(value, now)) return reply::ok();  // already expired: nothing to keep
+  const std::int64_t expire_ms = ttl_ms == 0 ? 0 : absttl ? ttl_ms : floor_millis(now) + ttl_ms;
+  if (expire_ms != 0) {
+    value.expire_at = expire_at_from_millis(expire_ms);
+    if (!replaying && is_expired(value, now)) {
+      propagate({{"DEL", args[1]}});  // the old value, if any, is gone too
+      return reply::ok();
+    }
   }
   keys_.set(args[1], std::move(value));
+  if (!replaying) {
+    // Logged with an absolute expiry, so a replay does not restart the clock.
+    Command logged = {"RESTORE", args[1], std::to_string(expire_ms), args[3]};
+    if (replace) logged.push_back("REPLACE");
+    if (expire_ms != 0) logged.push_back("ABSTTL");
+    propagate({logged});
+  }
   return reply::ok();
 }
 
@@ -138,7 +149,7 @@ std::string Node::migrate_command(Command& args) {
   const std::string write_error = "IOERR error or timeout writing to target instance";
   if (!parse_ll(args[2], port) || port <= 0 || port > 65535) return reply::error(write_error);
 
-  const Nanos timeout = ms(timeout_ms);
+  const Nanos timeout = ms(std::min<long long>(timeout_ms, kForever / 1'000'000 / 2));
   const std::string target = args[1] + ":" + args[2];
   std::vector<RespValue> replies;
   std::size_t expected_replies = 0;
@@ -149,7 +160,7 @@ std::string Node::migrate_command(Command& args) {
     auto cached = migrate_sockets_.find(target);
     const bool reused = cached != migrate_sockets_.end();
     if (!reused) {
-      auto conn = env_.connect(Address{args[1], static_cast<std::uint16_t>(port)}, env_.now() + timeout);
+      auto conn = env_.connect(Address{args[1], static_cast<std::uint16_t>(port)}, saturating_add(env_.now(), timeout));
       if (!conn) {
         env_.trace("migrate_io_error", "stage=connect target=" + target);
         return reply::error(write_error);
@@ -185,6 +196,7 @@ std::string Node::migrate_command(Command& args) {
       ++expected_replies;
     }
     IoError failure = socket.conn->write(request);
+    const bool write_failed = failure != IoError::ok;
     // Read one reply per command, each within the timeout.
     replies.clear();
     std::string buffer;
@@ -200,7 +212,7 @@ std::string Node::migrate_command(Command& args) {
         failure = IoError::reset;
         break;
       }
-      ReadResult r = socket.conn->read(chunk, sizeof chunk, env_.now() + timeout);
+      ReadResult r = socket.conn->read(chunk, sizeof chunk, saturating_add(env_.now(), timeout));
       failure = r.error;
       if (r.error == IoError::ok) buffer.append(chunk, r.n);
     }
@@ -212,11 +224,12 @@ std::string Node::migrate_command(Command& args) {
       break;
     }
     migrate_sockets_.erase(cached);
-    env_.trace("migrate_io_error", "stage=" + std::string(replies.empty() ? "write" : "read") + " target=" + target +
-                                       " error=" + std::string(to_string(failure)));
+    env_.trace("migrate_io_error", "stage=" + std::string(write_failed ? "write" : "read") + " target=" + target +
+                                       " error=" + std::string(to_string(failure)) + (reused ? " reused=1" : ""));
+    // Like Redis: one retry on a fresh connection, unless it timed out or a key already moved.
     const bool nothing_acknowledged = replies.size() <= first_key_reply;
-    if (reused && failure != IoError::timeout && attempt == 0 && nothing_acknowledged) continue;
-    if (replies.empty() && failure != IoError::timeout) return reply::error(write_error);
+    if (failure != IoError::timeout && attempt == 0 && nothing_acknowledged) continue;
+    if (write_failed) return reply::error(write_error);
     break;
   }
   // As Redis does: every key the target acknowledged is deleted here, even

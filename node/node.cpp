@@ -10,7 +10,8 @@
 namespace slotsim::node {
 
 Node::Node(Env& env, NodeConfig config)
-    : env_(env), config_(std::move(config)), aof_(env, config_.appendfsync), idle_(env.make_condition()) {
+    : env_(env), config_(std::move(config)), aof_(env, config_.appendfsync), idle_(env.make_condition()),
+      started_at_(env.now()) {
   if (config_.announce_ip.empty()) config_.announce_ip = env_.host();
   if (config_.cluster_enabled) load_or_create_config();
   update_cluster_state();
@@ -137,6 +138,7 @@ void Node::cron_loop() {
   for (;;) {
     env_.sleep(ms(100));
     aof_.sync_every_second(env_.now());
+    update_cluster_state();
     // Close MIGRATE connections idle for 10 s, unless a MIGRATE is using one now.
     if (!busy_) {
       std::erase_if(migrate_sockets_, [&](const auto& entry) { return env_.now() - entry.second.last_use > ms(10'000); });
@@ -145,6 +147,9 @@ void Node::cron_loop() {
 }
 
 void Node::update_cluster_state() {
+  // A primary that just started stays down for a moment (CLUSTER_WRITABLE_DELAY):
+  // it may be about to learn that its slots moved on while it was away.
+  if (cluster_.myself().primary && !cluster_ok_ && env_.now() - started_at_ < kWritableDelay) return;
   // Recomputed when the cluster view changes, not per command: a full scan of
   // the slot table is far too slow for the hot path (as in Redis's beforeSleep).
   bool ok = true;
@@ -165,6 +170,10 @@ std::string Node::address_of(const std::string& node_id) const {
 }
 
 void Node::propagate(const std::vector<Command>& commands) {
+  if (transaction_effects_ != nullptr) {
+    transaction_effects_->insert(transaction_effects_->end(), commands.begin(), commands.end());
+    return;
+  }
   if (!config_.appendonly) return;
   for (const auto& command : commands) aof_.append(command);
 }
@@ -175,7 +184,7 @@ void Node::apply_from_aof(const Command& command) {
   const CommandSpec* spec = find_data_command(name);
   if (spec == nullptr) {
     if (name == "restore" || name == "restore-asking") {
-      restore_command(command);
+      restore_command(command, true);
       return;
     }
     env_.trace("aof_unknown_command", "name=" + name);

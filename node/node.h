@@ -42,6 +42,7 @@ class Node final : public Service {
   bool cluster_ok() const { return cluster_ok_; }
 
   static constexpr const char* kConfigFileName = "nodes.conf";
+  static constexpr Nanos kWritableDelay = ms(2000);
 
  private:
   struct Client {
@@ -67,7 +68,7 @@ class Node final : public Service {
   void cron_loop();
 
   std::string process(Client& client, Command& args);
-  std::string execute(Client& client, const std::string& name, Command& args, bool inside_exec);
+  std::string execute(Client& client, const std::string& name, Command& args);
   std::string execute_exec(Client& client);
   Route route(const Client& client, const std::vector<const Command*>& commands, bool asking_implied);
   std::vector<std::string> command_keys(const std::string& name, const Command& args) const;
@@ -75,6 +76,8 @@ class Node final : public Service {
   void apply_from_aof(const Command& command);
 
   std::string cluster_command(Command& args);
+  // The error Redis gives before running a CLUSTER subcommand (unknown, arity), or "".
+  std::string cluster_subcommand_error(const Command& args) const;
   std::string cluster_setslot(Command& args);
   std::string cluster_addslots(Command& args, bool add, bool ranges);
   std::string cluster_slots_reply() const;
@@ -83,7 +86,8 @@ class Node final : public Service {
   std::string info_reply(const Command& args) const;
   std::string migrate_command(Command& args);
   std::string dump_command(const Command& args);
-  std::string restore_command(const Command& args);
+  // replaying: applying the AOF, so nothing is logged again.
+  std::string restore_command(const Command& args, bool replaying = false);
 
   std::int64_t now_ms() const { return env_.now() / 1'000'000; }
   std::string new_node_id();
@@ -107,6 +111,8 @@ class Node final : public Service {
   std::uint64_t commands_processed_ = 0;
   std::uint64_t connections_received_ = 0;
   std::map<std::string, MigrateSocket> migrate_sockets_;  // by "host:port"
+  std::vector<Command>* transaction_effects_ = nullptr;   // set while EXEC runs
+  Nanos started_at_ = 0;
 };
 
 }  // namespace slotsim::node

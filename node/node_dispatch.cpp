@@ -79,6 +79,7 @@ std::vector<std::string> Node::command_keys(const std::string& name, const Comma
 Node::Route Node::route(const Client& client, const std::vector<const Command*>& commands, bool asking_implied) {
   if (!config_.cluster_enabled) return {};
   int slot = -1;
+  std::string first_key;
   const std::string* owner = nullptr;
   bool migrating = false;
   bool importing = false;
@@ -95,6 +96,7 @@ Node::Route Node::route(const Client& client, const std::vector<const Command*>&
       const int key_slot = key_hash_slot(key);
       if (slot < 0) {
         slot = key_slot;
+        first_key = key;
         owner = &cluster_.owner(slot);
         if (owner->empty()) return {false, reply::error("CLUSTERDOWN Hash slot not served")};
         if (*owner == cluster_.myself_id() && cluster_.migrating_to(slot) != nullptr) {
@@ -104,7 +106,7 @@ Node::Route Node::route(const Client& client, const std::vector<const Command*>&
         }
       } else {
         if (key_slot != slot) return {false, reply::error("CROSSSLOT Keys in request don't hash to the same slot")};
-        multiple_keys = true;
+        if (key != first_key) multiple_keys = true;  // the same key twice is still one key
       }
       // Like Redis's lookup with LOOKUP_NOEXPIRE: an expired key counts as missing, and stays.
       const Value* value = keys_.peek(key);
@@ -145,23 +147,25 @@ std::string Node::process(Client& client, Command& args) {
   busy_ = true;
   std::string result;
   const std::string name = lowercase(args[0]);
-  const bool asking_was_set = client.asking;
-  client.asking = false;  // consumed by whatever command comes next
   const CommandSpec* data_spec = find_data_command(name);
   const NodeCommand* node_spec = data_spec == nullptr ? find_node_command(name) : nullptr;
   const int arity = data_spec != nullptr ? data_spec->arity : node_spec != nullptr ? node_spec->arity : 0;
+  // CLUSTER subcommands are commands of their own in Redis 7: checked up front too.
+  const std::string subcommand_error =
+      name == "cluster" && arity_ok(arity, args.size()) ? cluster_subcommand_error(args) : std::string();
   if (data_spec == nullptr && node_spec == nullptr) {
     result = unknown_command_error(args);
     if (client.in_multi) client.multi_dirty = true;
   } else if (!arity_ok(arity, args.size())) {
     result = reply::wrong_arity(name);
     if (client.in_multi) client.multi_dirty = true;
+  } else if (!subcommand_error.empty()) {
+    result = subcommand_error;
+    if (client.in_multi) client.multi_dirty = true;
   } else if (!client.authenticated && name != "auth") {
     result = reply::error("NOAUTH Authentication required.");
   } else if (client.in_multi && name != "exec" && name != "discard" && name != "multi") {
-    client.asking = asking_was_set;
     Route r = route(client, {&args}, false);
-    client.asking = false;
     if (!r.here) {
       client.multi_dirty = true;
       result = r.error;
@@ -169,27 +173,41 @@ std::string Node::process(Client& client, Command& args) {
       client.queued.push_back(args);
       result = reply::simple("QUEUED");
     }
+  } else if (name == "exec" && client.in_multi) {
+    // EXEC routes as the whole transaction, before it looks at queue-time errors.
+    std::vector<const Command*> all;
+    for (const auto& command : client.queued) all.push_back(&command);
+    Route r = route(client, all, false);
+    if (!r.here) {
+      client.in_multi = false;
+      client.multi_dirty = false;
+      client.queued.clear();
+      result = r.error;
+    } else {
+      result = execute_exec(client);
+    }
   } else {
-    client.asking = asking_was_set;
     Route r = route(client, {&args}, name == "restore-asking");
-    client.asking = false;
-    result = r.here ? execute(client, name, args, false) : r.error;
+    result = r.here ? execute(client, name, args) : r.error;
   }
+  // ASKING lasts for the next command, or for a whole MULTI ... EXEC.
+  if (!client.in_multi && name != "asking") client.asking = false;
   // Keys that expired while other commands (MIGRATE, DUMP) looked them up.
   std::vector<Command> expired;
   for (auto& key : keys_.take_expired()) expired.push_back({"DEL", std::move(key)});
   propagate(expired);
+  // With appendfsync always, nothing is acknowledged before it is on disk.
+  aof_.sync_if_always();
   ++commands_processed_;
   busy_ = false;
   idle_->notify_all();
   return result;
 }
 
-std::string Node::execute(Client& client, const std::string& name, Command& args, bool inside_exec) {
+std::string Node::execute(Client& client, const std::string& name, Command& args) {
   if (const CommandSpec* spec = find_data_command(name)) {
     CommandOutcome outcome = execute_data_command(*spec, keys_, env_.now(), args);
     propagate(outcome.propagate);
-    if (!inside_exec && !outcome.propagate.empty()) aof_.sync_if_always();
     return outcome.reply;
   }
   if (name == "asking") {
@@ -241,11 +259,7 @@ std::string Node::execute(Client& client, const std::string& name, Command& args
   }
   if (name == "migrate") return migrate_command(args);
   if (name == "dump") return dump_command(args);
-  if (name == "restore" || name == "restore-asking") {
-    std::string result = restore_command(args);
-    if (result == reply::ok()) propagate({args});
-    return result;
-  }
+  if (name == "restore" || name == "restore-asking") return restore_command(args);
   return unknown_command_error(args);
 }
 
@@ -258,14 +272,18 @@ std::string Node::execute_exec(Client& client) {
     client.multi_dirty = false;
     return reply::error("EXECABORT Transaction discarded because of previous errors.");
   }
-  // The whole transaction must route to this node, as one unit.
-  std::vector<const Command*> all;
-  for (const auto& command : queued) all.push_back(&command);
-  Route r = route(client, all, false);
-  if (!r.here) return r.error;
+  // The transaction's effects reach the AOF as one MULTI ... EXEC block, so a
+  // crash never replays half of it.
+  std::vector<Command> effects;
+  transaction_effects_ = &effects;
   std::string out = reply::array_header(queued.size());
-  for (auto& command : queued) out += execute(client, lowercase(command[0]), command, true);
-  aof_.sync_if_always();
+  for (auto& command : queued) out += execute(client, lowercase(command[0]), command);
+  transaction_effects_ = nullptr;
+  if (effects.size() > 1) {
+    effects.insert(effects.begin(), Command{"MULTI"});
+    effects.push_back(Command{"EXEC"});
+  }
+  propagate(effects);
   return out;
 }
 

@@ -104,6 +104,8 @@ FiberId Scheduler::spawn(std::string name, OwnerId owner, std::function<void()> 
   f.spawn_order = next_spawn_order_++;
   f.state = FiberState::blocked;
   f.killed = false;
+  f.unwinding = false;
+  f.blocks_while_unwinding = 0;
   f.timed_out = false;
   boost::context::stack_context stack;
   f.context = boost::context::fiber(
@@ -150,10 +152,19 @@ bool Scheduler::is_killed_context() const {
   return current_ != kNoFiber && fibers_[current_]->killed;
 }
 
-void Scheduler::check_dead_block() const {
-  if (current_ == kNoFiber || !fibers_[current_]->killed) return;
-  if (std::uncaught_exceptions() > 0) return;
-  misuse("a killed fiber blocked again: process code swallowed FiberKilled (catch (...) without rethrow)");
+void Scheduler::check_dead_block() {
+  if (current_ == kNoFiber) return;
+  Fiber& f = *fibers_[current_];
+  if (!f.killed) return;
+  if (!f.unwinding) {
+    f.unwinding = true;
+    throw FiberKilled{};
+  }
+  // Unwinding destructors may block a few times; a fiber that keeps blocking
+  // swallowed FiberKilled (catch (...) without rethrow) and would spin forever.
+  if (++f.blocks_while_unwinding > kMaxBlocksWhileUnwinding) {
+    misuse("a killed fiber keeps blocking: process code swallowed FiberKilled (catch (...) without rethrow)");
+  }
 }
 
 void Scheduler::schedule_resume(FiberId id, Nanos time, bool timed_out) {
@@ -177,9 +188,13 @@ void Scheduler::suspend() {
   asan_start_switch(&f.asan_fake_stack, main_stack_bottom_, main_stack_size_);
   f.sink = std::move(f.sink).resume();
   asan_finish_switch(f.asan_fake_stack, &main_stack_bottom_, &main_stack_size_);
-  // Unwind with FiberKilled, unless the fiber is unwinding already (a throw
-  // now would terminate): then the blocking call just returns.
-  if (f.killed && std::uncaught_exceptions() == 0) throw FiberKilled{};
+  // Unwind with FiberKilled, once; a blocking call made while unwinding just
+  // returns. (std::uncaught_exceptions() cannot tell: it counts the whole
+  // thread, other fibers and the scheduler's caller included.)
+  if (f.killed && !f.unwinding) {
+    f.unwinding = true;
+    throw FiberKilled{};
+  }
 }
 
 void Scheduler::release(FiberId id) {
@@ -194,12 +209,12 @@ void Scheduler::release(FiberId id) {
 // While a killed fiber unwinds, blocking calls return at once. A killed fiber
 // that swallowed FiberKilled (catch (...) without rethrow) and blocks again
 // would spin forever at one instant: that is a bug in process code, stop loudly.
-#define SLOTSIM_RETURN_IF_KILLED(value)                                          \
-  do {                                                                           \
-    if (fibers_[current_]->killed) {                                             \
-      if (std::uncaught_exceptions() > 0) return value;                          \
-      misuse("a killed fiber blocked again: process code swallowed FiberKilled"); \
-    }                                                                            \
+#define SLOTSIM_RETURN_IF_KILLED(value) \
+  do {                                  \
+    if (fibers_[current_]->killed) {    \
+      check_dead_block();               \
+      return value;                     \
+    }                                   \
   } while (false)
 
 void Scheduler::sleep_until(Nanos deadline) {

@@ -84,7 +84,8 @@ class Scheduler {
   bool is_killed_context() const;
   // For Env adapters of a dead process: aborts if a killed fiber that is not
   // unwinding blocks (its code swallowed FiberKilled and would spin forever).
-  void check_dead_block() const;
+  void check_dead_block();
+  static constexpr int kMaxBlocksWhileUnwinding = 10'000;
 
   // Called when a fiber body ends with an exception (a bug in process code).
   void on_failure(FailureHandler handler) { on_failure_ = std::move(handler); }
@@ -123,6 +124,8 @@ class Scheduler {
     std::uint64_t wait_seq = 0;
     FiberState state = FiberState::free;
     bool killed = false;
+    bool unwinding = false;  // FiberKilled was thrown in it
+    int blocks_while_unwinding = 0;
     bool timed_out = false;
     void* asan_fake_stack = nullptr;
     const void* stack_bottom = nullptr;

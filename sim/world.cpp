@@ -110,7 +110,14 @@ void World::start(ProcessId id) {
   if (p.env) graveyard_.push_back(std::move(p.env));
   p.env = std::make_unique<SimEnv>(*this, id, p.owner, p.host, rng);
   trace_event("start", fmt::format("process={} incarnation={}", p.name, p.incarnation));
-  p.service = p.factory(*p.env);
+  try {
+    p.service = p.factory(*p.env);
+  } catch (const std::exception& e) {
+    // A process that cannot start (say, a corrupt file) is down, and that is worth reporting.
+    failures_.push_back({now(), p.name, "start", e.what()});
+    trace_event("process_failure", fmt::format("process={} fiber=start what={}", p.name, e.what()));
+    do_crash(id, "failed_start");
+  }
 }
 
 void World::do_crash(ProcessId id, std::string_view reason) {

@@ -145,7 +145,7 @@ TEST_CASE("MIGRATE reuses its connection and reconnects once when it died", "[mi
   REQUIRE(raw(c, "n1", {"MIGRATE", "n2", "6379", "{k2}a", "0", "1000"}) == "+OK\r\n");
   c.crash("n2");
   c.restart("n2");
-  c.world().run_for(ms(10));
+  REQUIRE(c.wait_writable("n2"));
   REQUIRE(raw(c, "n2", {"CLUSTER", "SETSLOT", "449", "IMPORTING", c.node_id("n1")}) == "+OK\r\n");
   // The cached connection was reset by the restart: a fresh one is used.
   CHECK(raw(c, "n1", {"MIGRATE", "n2", "6379", "{k2}b", "0", "1000"}) == "+OK\r\n");

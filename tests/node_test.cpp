@@ -226,3 +226,58 @@ TEST_CASE("DUMP and RESTORE round-trip values and check their arguments in Redis
   CHECK(raw(c, "n1", {"LRANGE", "l", "0", "-1"}) == "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
   CHECK(c.call("n1", {"PTTL", "l"}).reply.integer > 4000);
 }
+
+TEST_CASE("ASKING covers a whole MULTI block on the importing node", "[node]") {
+  cluster::SimCluster c(small_cluster());
+  REQUIRE(raw(c, "n2", {"CLUSTER", "SETSLOT", "449", "IMPORTING", c.node_id("n1")}) == "+OK\r\n");
+  REQUIRE(raw(c, "n1", {"CLUSTER", "SETSLOT", "449", "MIGRATING", c.node_id("n2")}) == "+OK\r\n");
+  CHECK(raw(c, "n2", {"ASKING"}) == "+OK\r\n");
+  CHECK(raw(c, "n2", {"MULTI"}) == "+OK\r\n");
+  CHECK(raw(c, "n2", {"SET", "{k2}x", "1"}) == "+QUEUED\r\n");
+  CHECK(raw(c, "n2", {"GET", "{k2}x"}) == "+QUEUED\r\n");
+  CHECK(raw(c, "n2", {"EXEC"}) == "*2\r\n+OK\r\n$1\r\n1\r\n");
+  CHECK(raw(c, "n2", {"GET", "{k2}x"}) == "-MOVED 449 n1:6379\r\n");  // and it ends with EXEC
+  // The same key twice is one key, not a multi-key request over a split slot.
+  CHECK(raw(c, "n2", {"ASKING"}) == "+OK\r\n");
+  CHECK(raw(c, "n2", {"MGET", "{k2}m", "{k2}m"}) == "*2\r\n$-1\r\n$-1\r\n");
+}
+
+TEST_CASE("EXEC is routed before queue-time errors abort it; CLUSTER subcommand errors abort", "[node]") {
+  cluster::SimCluster c(small_cluster());
+  CHECK(raw(c, "n1", {"MULTI"}) == "+OK\r\n");
+  CHECK(raw(c, "n1", {"GET", "bar"}) == "+QUEUED\r\n");
+  CHECK(raw(c, "n1", {"GET", "{user1000}"}) == "+QUEUED\r\n");
+  CHECK(raw(c, "n1", {"NOSUCHCMD"}) == "-ERR unknown command 'NOSUCHCMD', with args beginning with: \r\n");
+  CHECK(raw(c, "n1", {"EXEC"}) == "-CROSSSLOT Keys in request don't hash to the same slot\r\n");
+  CHECK(raw(c, "n1", {"MULTI"}) == "+OK\r\n");
+  CHECK(raw(c, "n1", {"CLUSTER", "NOSUCHSUB"}) == "-ERR unknown subcommand 'NOSUCHSUB'. Try CLUSTER HELP.\r\n");
+  CHECK(raw(c, "n1", {"CLUSTER", "SETSLOT", "1"}) == "-ERR wrong number of arguments for 'cluster|setslot' command\r\n");
+  CHECK(raw(c, "n1", {"EXEC"}) == "-EXECABORT Transaction discarded because of previous errors.\r\n");
+}
+
+TEST_CASE("a restarted primary refuses keys for the writable delay", "[node]") {
+  cluster::SimCluster c(small_cluster());
+  c.restart("n1");
+  c.world().run_for(ms(100));
+  CHECK(raw(c, "n1", {"GET", "bar"}) == "-CLUSTERDOWN The cluster is down\r\n");
+  CHECK(raw(c, "n1", {"PING"}) == "+PONG\r\n");
+  c.world().run_for(ms(2100));
+  CHECK(raw(c, "n1", {"GET", "bar"}) == "$-1\r\n");
+}
+
+TEST_CASE("slot commands check ranges one by one, end imports, and count currentEpoch", "[node]") {
+  cluster::SimCluster c(small_cluster());
+  CHECK(raw(c, "n1", {"CLUSTER", "ADDSLOTSRANGE", "0", "10", "abc", "5"}) == "-ERR Slot 0 is already busy\r\n");
+  CHECK(raw(c, "n1", {"CLUSTER", "ADDSLOTSRANGE", "0", "10", "7", "3"}) == "-ERR Slot 0 is already busy\r\n");
+  CHECK(raw(c, "n1", {"CLUSTER", "ADDSLOTS", "0", "abc"}) == "-ERR Invalid or out of range slot\r\n");
+  // n2's own view: an import ends when the slot is deleted, and when it is added.
+  REQUIRE(raw(c, "n2", {"CLUSTER", "SETSLOT", "449", "IMPORTING", c.node_id("n1")}) == "+OK\r\n");
+  REQUIRE(raw(c, "n2", {"CLUSTER", "DELSLOTS", "449"}) == "+OK\r\n");
+  CHECK_FALSE(c.node("n2")->cluster().importing_from(449));
+  REQUIRE(raw(c, "n2", {"CLUSTER", "SETSLOT", "449", "IMPORTING", c.node_id("n1")}) == "+OK\r\n");
+  REQUIRE(raw(c, "n2", {"CLUSTER", "ADDSLOTS", "449"}) == "+OK\r\n");
+  CHECK_FALSE(c.node("n2")->cluster().importing_from(449));
+  // n3 holds the largest configEpoch (3); once n1 forgets it, currentEpoch 3 still counts.
+  REQUIRE(raw(c, "n1", {"CLUSTER", "FORGET", c.node_id("n3")}) == "+OK\r\n");
+  CHECK(raw(c, "n1", {"CLUSTER", "BUMPEPOCH"}) == "+BUMPED 4\r\n");
+}
