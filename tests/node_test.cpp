@@ -281,3 +281,33 @@ TEST_CASE("slot commands check ranges one by one, end imports, and count current
   REQUIRE(raw(c, "n1", {"CLUSTER", "FORGET", c.node_id("n3")}) == "+OK\r\n");
   CHECK(raw(c, "n1", {"CLUSTER", "BUMPEPOCH"}) == "+BUMPED 4\r\n");
 }
+
+TEST_CASE("large and truncated requests never take a node down", "[node]") {
+  cluster::SimCluster c(small_cluster(1));
+  sim::Rng rng(7);
+  std::vector<std::string> inputs;
+  for (int i = 0; i < 20; ++i) {
+    // Valid-looking headers with huge declared lengths, long inline lines, and big pipelines cut short.
+    const std::string value(static_cast<std::size_t>(rng.below(200'000)), 'v');
+    std::string pipeline;
+    for (int j = 0; j < 50; ++j) pipeline += "*3\r\n$3\r\nSET\r\n$4\r\nkey" + std::to_string(j % 10) + "\r\n$1\r\nx\r\n";
+    inputs.push_back(pipeline.substr(0, rng.below(pipeline.size())));
+    inputs.push_back("*2\r\n$3\r\nGET\r\n$" + std::to_string(value.size()) + "\r\n" + value.substr(0, value.size() / 2));
+    inputs.push_back("*1\r\n$999999999999\r\n");
+    inputs.push_back(std::string(70'000, 'a'));
+    inputs.push_back("*2147483647\r\n" + value);
+  }
+  c.world().add_process("fuzzer", function_process([&](Env& env) {
+    for (const auto& bytes : inputs) {
+      auto conn = env.connect({"n1", 6379}, env.now() + seconds(1));
+      if (!conn) continue;
+      (*conn)->write(bytes);
+      char buf[256];
+      (*conn)->read(buf, sizeof buf, env.now() + ms(50));
+    }
+  }));
+  c.world().run_for(seconds(30));
+  CHECK(c.world().failures().empty());
+  CHECK(raw(c, "n1", {"PING"}) == "+PONG\r\n");
+  CHECK(raw(c, "n1", {"DBSIZE"}).rfind(":", 0) == 0);  // still answering data commands
+}
