@@ -138,7 +138,7 @@ void Node::cron_loop() {
   for (;;) {
     env_.sleep(ms(100));
     aof_.sync_every_second(env_.now());
-    update_cluster_state();
+    if (state_recheck_pending_) update_cluster_state();
     // Close MIGRATE connections idle for 10 s, unless a MIGRATE is using one now.
     if (!busy_) {
       std::erase_if(migrate_sockets_, [&](const auto& entry) { return env_.now() - entry.second.last_use > ms(10'000); });
@@ -149,7 +149,8 @@ void Node::cron_loop() {
 void Node::update_cluster_state() {
   // A primary that just started stays down for a moment (CLUSTER_WRITABLE_DELAY):
   // it may be about to learn that its slots moved on while it was away.
-  if (cluster_.myself().primary && !cluster_ok_ && env_.now() - started_at_ < kWritableDelay) return;
+  state_recheck_pending_ = cluster_.myself().primary && !cluster_ok_ && env_.now() - started_at_ < kWritableDelay;
+  if (state_recheck_pending_) return;  // the cron looks again once the delay is over
   // Recomputed when the cluster view changes, not per command: a full scan of
   // the slot table is far too slow for the hot path (as in Redis's beforeSleep).
   bool ok = true;

@@ -106,6 +106,7 @@ class Node final : public Service {
   Keyspace keys_;
   Aof aof_;
   bool cluster_ok_ = false;
+  bool state_recheck_pending_ = false;  // held down by the writable delay
   bool busy_ = false;  // a command is running (possibly blocked in MIGRATE)
   std::unique_ptr<Condition> idle_;
   std::uint64_t commands_processed_ = 0;
