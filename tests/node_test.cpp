@@ -180,15 +180,7 @@ TEST_CASE("random bytes never take a node down", "[node]") {
     }
     garbage.push_back(bytes);
   }
-  c.world().add_process("fuzzer", function_process([&](Env& env) {
-    for (const auto& bytes : garbage) {
-      auto conn = env.connect({"n1", 6379}, env.now() + seconds(1));
-      if (!conn) continue;
-      (*conn)->write(bytes);
-      char buf[256];
-      (*conn)->read(buf, sizeof buf, env.now() + ms(20));
-    }
-  }));
+  test::send_each_on_new_connection(c, "n1", garbage);
   c.world().run_for(seconds(30));
   CHECK(c.world().failures().empty());
   CHECK(c.world().is_up(c.process("n1")));
@@ -297,15 +289,7 @@ TEST_CASE("large and truncated requests never take a node down", "[node]") {
     inputs.push_back(std::string(70'000, 'a'));
     inputs.push_back("*2147483647\r\n" + value);
   }
-  c.world().add_process("fuzzer", function_process([&](Env& env) {
-    for (const auto& bytes : inputs) {
-      auto conn = env.connect({"n1", 6379}, env.now() + seconds(1));
-      if (!conn) continue;
-      (*conn)->write(bytes);
-      char buf[256];
-      (*conn)->read(buf, sizeof buf, env.now() + ms(50));
-    }
-  }));
+  test::send_each_on_new_connection(c, "n1", inputs);
   c.world().run_for(seconds(30));
   CHECK(c.world().failures().empty());
   CHECK(raw(c, "n1", {"PING"}) == "+PONG\r\n");
