@@ -61,17 +61,22 @@ SimCluster::SimCluster(SimClusterOptions options) : options_(std::move(options))
     config.announce_ip = name;
     const auto id = world_->add_process(
         name, [config](Env& env) { return std::make_unique<node::Node>(env, config); }, false);
-    sim::Disk& disk = world_->disk(id);
-    auto file = disk.create(node::Node::kConfigFileName, true);
-    file->content =
-        initial_nodes_conf(names_, ids_, options_.primaries, options_.replicas, name, options_.node.port);
-    disk.sync(*file);
-    disk.sync_directory();
+    if (options_.preconfigured) {
+      sim::Disk& disk = world_->disk(id);
+      auto file = disk.create(node::Node::kConfigFileName, true);
+      file->content =
+          initial_nodes_conf(names_, ids_, options_.primaries, options_.replicas, name, options_.node.port);
+      disk.sync(*file);
+      disk.sync_directory();
+    }
     world_->restart(id);
+    if (!options_.preconfigured) ids_[name] = node(name)->cluster().myself_id();
   }
   // The shell's own process: it only holds client connections; calls run in fibers spawned into it.
   shell_process_ = world_->add_process("shell", function_process([](Env& env) { env.sleep(kForever); }));
-  for (const auto& name : names_) wait_writable(name);
+  if (options_.preconfigured) {
+    for (const auto& name : names_) wait_writable(name);
+  }
 }
 
 bool SimCluster::wait_writable(const std::string& name, Nanos limit) {

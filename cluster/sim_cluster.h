@@ -25,6 +25,9 @@ struct SimClusterOptions {
   int replicas = 0;  // per primary
   sim::WorldOptions world;
   node::NodeConfig node;  // port, fsync policy, variants... shared by every node
+  // false: nodes start blank (no nodes.conf), each a cluster of one, for
+  // tests that form the cluster with MEET, ADDSLOTS and REPLICATE.
+  bool preconfigured = true;
 };
 
 class SimCluster {
@@ -45,6 +48,21 @@ class SimCluster {
   // the simulation until the reply or the timeout (virtual time).
   client::CallResult call(const std::string& name, const std::vector<std::string>& args,
                           Nanos timeout = seconds(5));
+
+  // Runs the simulation for a while, or until pred() holds (checked after
+  // every event). run_until returns whether pred held before the limit.
+  void run_for(Nanos duration) { world_->run_for(duration); }
+  template <class Pred>
+  bool run_until(Pred&& pred, Nanos limit) {
+    const Nanos end = saturating_add(world_->now(), limit);
+    auto& scheduler = world_->scheduler();
+    for (;;) {
+      if (pred()) return true;
+      if (world_->now() >= end || !scheduler.step()) return pred();
+    }
+  }
+  void partition(const std::vector<std::vector<std::string>>& groups) { world_->network().partition(groups); }
+  void heal() { world_->network().heal(); }
 
   void crash(const std::string& name) { world_->crash(process(name)); }
   void restart(const std::string& name) { world_->restart(process(name)); }

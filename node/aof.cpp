@@ -71,6 +71,29 @@ void Aof::append(const Command& command) {
   dirty_ = true;
 }
 
+void Aof::rewrite(const std::vector<Command>& commands) {
+  static constexpr const char* kTempName = "appendonly.aof.rewrite";
+  auto temp = env_.open_file(kTempName, OpenMode::create_truncate);
+  if (!temp) {
+    env_.trace("aof_rewrite_failed", std::string(to_string(temp.error())));
+    return;
+  }
+  std::string data;
+  for (const auto& command : commands) data += encode_command(command);
+  (*temp)->append(data);
+  (*temp)->sync();
+  env_.rename_file(kTempName, kFileName);
+  env_.sync_directory();
+  auto reopened = env_.open_file(kFileName, OpenMode::open_existing);
+  if (!reopened) {
+    env_.trace("aof_rewrite_failed", std::string(to_string(reopened.error())));
+    return;
+  }
+  file_ = std::move(reopened).value();
+  appended_bytes_ = data.size();
+  dirty_ = false;
+}
+
 void Aof::sync_if_always() {
   if (policy_ != AppendFsync::always || !dirty_ || !file_) return;
   file_->sync();

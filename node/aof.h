@@ -33,6 +33,10 @@ class Aof {
   // Replays the file through apply, then opens it for appending.
   LoadReport load(const std::function<void(const Command&)>& apply);
   void append(const Command& command);
+  // Replaces the whole file with these commands (a full resync's dataset):
+  // written to a temp file, synced, renamed over the log, directory synced, so
+  // a crash leaves the old log or the new one, never a mix.
+  void rewrite(const std::vector<Command>& commands);
   // Makes what was appended so far durable when the policy asks for it now.
   void sync_if_always();
   void sync_every_second(Nanos now);

@@ -7,6 +7,7 @@
 #include "node/text.h"
 #include "node/resp_parser.h"
 #include "node/reply.h"
+#include "node/resp_value.h"
 
 namespace slotsim::node {
 
@@ -22,8 +23,8 @@ constexpr Subcommand kSubcommands[] = {
     {"countkeysinslot", 3}, {"delslots", -3},     {"delslotsrange", -4},   {"failover", -2},
     {"forget", 3},          {"getkeysinslot", 4}, {"info", 2},             {"keyslot", 3},
     {"meet", -4},           {"myid", 2},          {"nodes", 2},            {"replicate", 3},
-    {"reset", -2},          {"set-config-epoch", 3}, {"setslot", -4},      {"shards", 2},
-    {"slots", 2},
+    {"replicas", 3},        {"reset", -2},        {"set-config-epoch", 3}, {"setslot", -4},
+    {"shards", 2},          {"slaves", 3},        {"slots", 2},
 };
 
 // Integers parse as Redis's string2ll does: no spaces, no '+', no leading zeros.
@@ -57,7 +58,7 @@ std::string Node::cluster_subcommand_error(const Command& args) const {
   return "";
 }
 
-std::string Node::cluster_command(Command& args) {
+std::string Node::cluster_command(Client& client, Command& args) {
   if (!config_.cluster_enabled) return reply::error("ERR This instance has cluster support disabled");
   if (std::string error = cluster_subcommand_error(args); !error.empty()) return error;
   const std::string sub = lowercase(args[1]);
@@ -72,7 +73,7 @@ std::string Node::cluster_command(Command& args) {
   if (sub == "keyslot") return reply::integer(key_hash_slot(args[2]));
   if (sub == "addslots" || sub == "delslots") return cluster_addslots(args, sub == "addslots", false);
   if (sub == "addslotsrange" || sub == "delslotsrange") return cluster_addslots(args, sub == "addslotsrange", true);
-  if (sub == "setslot") return cluster_setslot(args);
+  if (sub == "setslot") return cluster_setslot(client, args);
   if (sub == "countkeysinslot") {
     long long slot = 0;
     if (!parse_ll(args[2], slot)) return reply::not_an_integer();
@@ -87,8 +88,9 @@ std::string Node::cluster_command(Command& args) {
     return reply::bulk_array(keys_.keys_in_slot(static_cast<int>(slot), static_cast<std::size_t>(count)));
   }
   if (sub == "count-failure-reports") {
-    if (cluster_.find(args[2]) == nullptr) return reply::error("ERR Unknown node " + args[2]);
-    return reply::integer(0);  // failure reports arrive with the cluster bus
+    ClusterNode* node = cluster_.find(args[2]);
+    if (node == nullptr) return reply::error("ERR Unknown node " + args[2]);
+    return reply::integer(static_cast<std::int64_t>(failure_report_count(*node)));
   }
   if (sub == "meet") {
     long long port = 0;
@@ -107,7 +109,15 @@ std::string Node::cluster_command(Command& args) {
     node.port = static_cast<std::uint16_t>(port);
     node.cport = static_cast<std::uint16_t>(cport);
     node.handshake = true;
+    node.meet = true;
+    node.created_ms = now_ms();
     node.link_connected = false;
+    for (const auto& [id, known] : cluster_.nodes()) {
+      // clusterStartHandshake: one handshake per address at a time.
+      if (known.handshake && known.ip == node.ip && known.port == node.port && known.cport == node.cport) {
+        return reply::ok();
+      }
+    }
     cluster_.add(node);
     env_.trace("cluster_meet", "address=" + node.address());
     return reply::ok();
@@ -117,7 +127,9 @@ std::string Node::cluster_command(Command& args) {
     if (node == nullptr) return reply::error("ERR Unknown node " + args[2]);
     if (node->myself) return reply::error("ERR I tried hard but I can't forget myself...");
     if (!me.primary && me.primary_id == node->id) return reply::error("ERR Can't forget my master!");
-    cluster_.forget(args[2]);
+    // Gossip from others would bring it back at once: keep it out for a minute.
+    forget_blacklist_[args[2]] = now_ms() + 60'000;
+    delete_node(args[2]);
     save_config();
     return reply::ok();
   }
@@ -138,6 +150,11 @@ std::string Node::cluster_command(Command& args) {
     const std::uint64_t current_epoch = hard ? 0 : cluster_.current_epoch;
     const std::uint64_t last_vote_epoch = hard ? 0 : cluster_.last_vote_epoch;
     const std::uint64_t config_epoch = hard ? 0 : me.config_epoch;
+    if (!me.primary) {
+      reset_manual_failover();
+      replication_unset_primary();
+    }
+    for (auto& [serial, link] : std::map(links_)) free_link(*link);
     cluster_.init_myself(id, config_.announce_ip, config_.port, config_.cluster_bus_port());
     cluster_.current_epoch = current_epoch;
     cluster_.last_vote_epoch = last_vote_epoch;
@@ -154,46 +171,24 @@ std::string Node::cluster_command(Command& args) {
       return reply::error("ERR To set a master the node must be empty and without assigned slots.");
     }
     for (int slot : cluster_.slots_of(me.id)) cluster_.unassign(slot);
-    for (int slot = 0; slot < kSlotCount; ++slot) cluster_.clear_migration(slot);
-    me.primary = false;
-    me.primary_id = target->id;
+    set_my_primary(target->id, true);
     save_config();
-    env_.trace("role", "replica_of=" + target->id);
     return reply::ok();
   }
-  if (sub == "failover") {
-    bool force = false;
-    bool takeover = false;
-    if (argc == 3) {
-      const std::string mode = lowercase(args[2]);
-      if (mode == "force") force = true;
-      else if (mode == "takeover") takeover = true;
-      else return reply::syntax_error();
-    } else if (argc > 3) {
-      return reply::syntax_error();
+  if (sub == "failover") return cluster_failover(args);
+  if (sub == "replicas" || sub == "slaves") {
+    const ClusterNode* node = cluster_.find(args[2]);
+    if (node == nullptr) return reply::error("ERR Unknown node " + args[2]);
+    if (!node->primary) return reply::error("ERR The specified node is not a master");
+    std::vector<std::string> lines;
+    for (const auto& [id, other] : cluster_.nodes()) {
+      if (!other.primary && other.primary_id == node->id) {
+        std::string line = cluster_.render_node_line(other, now_ms());
+        line.pop_back();  // no newline inside the array
+        lines.push_back(std::move(line));
+      }
     }
-    if (me.primary) return reply::error("ERR You should send CLUSTER FAILOVER to a replica");
-    ClusterNode* primary = cluster_.find(me.primary_id);
-    if (primary == nullptr) return reply::error("ERR I'm a replica but my master is unknown to me");
-    if (!force && !takeover && (primary->fail || !primary->link_connected)) {
-      return reply::error("ERR Master is down or failed, please use CLUSTER FAILOVER FORCE");
-    }
-    if (!takeover) {
-      // The coordinated failover (MFSTART, catch-up, election) runs over the cluster bus.
-      return reply::error("ERR CLUSTER FAILOVER without TAKEOVER needs the cluster bus, which this node does not run yet");
-    }
-    // TAKEOVER: a new epoch without agreement, then the primary's slots are ours.
-    const std::string old_primary = primary->id;
-    ++cluster_.current_epoch;
-    me.config_epoch = cluster_.current_epoch;
-    for (int slot : cluster_.slots_of(old_primary)) cluster_.assign(slot, me.id);
-    me.primary = true;
-    me.primary_id.clear();
-    primary->primary = false;
-    primary->primary_id = me.id;
-    save_config();
-    env_.trace("failover", "kind=takeover epoch=" + std::to_string(me.config_epoch) + " old_primary=" + old_primary);
-    return reply::ok();
+    return reply::bulk_array(lines);
   }
   if (sub == "set-config-epoch") {
     long long epoch = 0;
@@ -209,14 +204,8 @@ std::string Node::cluster_command(Command& args) {
     return reply::ok();
   }
   if (sub == "bumpepoch") {
-    const std::uint64_t max_epoch = cluster_.max_config_epoch();
-    if (me.config_epoch == 0 || me.config_epoch != max_epoch) {
-      ++cluster_.current_epoch;
-      me.config_epoch = cluster_.current_epoch;
-      save_config();
-      return reply::simple("BUMPED " + std::to_string(me.config_epoch));
-    }
-    return reply::simple("STILL " + std::to_string(me.config_epoch));
+    const bool bumped = bump_epoch_without_consensus("bumpepoch");
+    return reply::simple((bumped ? "BUMPED " : "STILL ") + std::to_string(me.config_epoch));
   }
   return reply::error("ERR unknown subcommand '" + args[1] + "'. Try CLUSTER HELP.");
 }
@@ -273,69 +262,126 @@ std::string Node::cluster_addslots(Command& args, bool add, bool ranges) {
   return reply::ok();
 }
 
-std::string Node::cluster_setslot(Command& args) {
-  if (!cluster_.myself().primary) return reply::error("ERR Please use SETSLOT only with masters.");
+std::string Node::cluster_setslot(Client& client, Command& args) {
+  const bool replicated = config_.variants.migration_state_replication == Variants::MigrationStateReplication::on;
+  // Valkey's replicated SETSLOT takes a trailing TIMEOUT <ms> for the replica acknowledgements.
+  Nanos ack_timeout = kReplicatedSetslotTimeout;
+  if (replicated && args.size() >= 6 && lowercase(args[args.size() - 2]) == "timeout") {
+    long long timeout_ms = 0;
+    if (!parse_ll(args.back(), timeout_ms)) return reply::error("ERR Invalid timeout value");
+    if (timeout_ms < 0) return reply::error("ERR timeout is negative");
+    ack_timeout = timeout_ms == 0 ? kForever : ms(timeout_ms);
+    args.resize(args.size() - 2);
+  }
+  if (std::string error = setslot_check(args, false); !error.empty()) return error;
+  const std::size_t replicas = repl_.replicas.size();
+  if (replicated && replicas > 0) {
+    // Replicas learn the change first (with an acknowledgement), so a failover
+    // right after it cannot forget it. The primary applies it once they all have.
+    feed_replication_stream(encode_command(args));
+    Client::ReplicaWait wait;
+    wait.offset = repl_.offset;
+    wait.replicas = replicas;
+    wait.deadline = ack_timeout == kForever ? kForever : saturating_add(env_.now(), ack_timeout);
+    wait.finish = [this, args](std::size_t acked) mutable {
+      while (busy_) idle_->wait_until(kForever);
+      busy_ = true;
+      std::string result;
+      if (acked < repl_.replicas.size() || repl_.replicas.empty()) {
+        env_.trace("setslot_not_acked", "slot=" + args[2] + " acked=" + std::to_string(acked));
+        result = reply::error("NOREPLICAS Not enough good replicas to write.");
+      } else if (std::string error = setslot_check(args, false); !error.empty()) {
+        result = error;  // the world moved on while we waited
+      } else {
+        setslot_apply(args, false);
+        result = reply::ok();
+      }
+      busy_ = false;
+      idle_->notify_all();
+      return result;
+    };
+    client.wait = std::move(wait);
+    return {};
+  }
+  setslot_apply(args, false);
+  return reply::ok();
+}
+
+std::string Node::setslot_check(const Command& args, bool from_primary) const {
+  const ClusterNode& self = cluster_.myself();
+  if (!self.primary && !from_primary) return reply::error("ERR Please use SETSLOT only with masters.");
   const int slot = parse_slot(args[2]);
   if (slot < 0) return invalid_slot();
   const std::string action = lowercase(args[3]);
   const std::size_t argc = args.size();
   const std::string& me = cluster_.myself_id();
   if (action == "migrating" && argc == 5) {
-    if (cluster_.owner(slot) != me) return reply::error("ERR I'm not the owner of hash slot " + std::to_string(slot));
+    // A replica applying its primary's stream is not the owner itself.
+    if (!from_primary && cluster_.owner(slot) != me) {
+      return reply::error("ERR I'm not the owner of hash slot " + std::to_string(slot));
+    }
     const ClusterNode* target = cluster_.find(args[4]);
     if (target == nullptr) return reply::error("ERR I don't know about node " + args[4]);
     if (!target->primary) return reply::error("ERR Target node is not a master");
-    cluster_.set_migrating(slot, target->id);
   } else if (action == "importing" && argc == 5) {
     if (cluster_.owner(slot) == me) return reply::error("ERR I'm already the owner of hash slot " + std::to_string(slot));
     const ClusterNode* source = cluster_.find(args[4]);
     if (source == nullptr) return reply::error("ERR I don't know about node " + args[4]);
     if (!source->primary) return reply::error("ERR Target node is not a master");
-    cluster_.set_importing(slot, source->id);
   } else if (action == "stable" && argc == 4) {
-    cluster_.clear_migration(slot);
   } else if (action == "node" && argc == 5) {
     const ClusterNode* target = cluster_.find(args[4]);
     if (target == nullptr) return reply::error("ERR Unknown node " + args[4]);
     if (!target->primary) return reply::error("ERR Target node is not a master");
-    const std::string target_id = target->id;
-    const bool was_mine = cluster_.owner(slot) == me;
-    const std::size_t keys_here = keys_.count_in_slot(slot);
-    if (was_mine && target_id != me && keys_here != 0) {
+    if (!from_primary && cluster_.owner(slot) == me && target->id != me && keys_.count_in_slot(slot) != 0) {
       return reply::error("ERR Can't assign hashslot " + std::to_string(slot) +
                           " to a different node while I still hold keys for this hash slot.");
-    }
-    // Giving away a slot we hold no keys of ends its migration.
-    if (keys_here == 0) cluster_.clear_migrating(slot);
-    cluster_.assign(slot, target_id);
-    if (target_id == me && cluster_.importing_from(slot) != nullptr) {
-      // The slot was migrated by hand: claim it with a fresh epoch so the new
-      // owner wins over the old one's claim everywhere.
-      const std::uint64_t max_epoch = cluster_.max_config_epoch();
-      ClusterNode& self = cluster_.myself();
-      if (self.config_epoch == 0 || self.config_epoch != max_epoch) {
-        ++cluster_.current_epoch;
-        self.config_epoch = cluster_.current_epoch;
-      }
-      cluster_.clear_migration(slot);
-      env_.trace("epoch_bump", "reason=setslot_node slot=" + std::to_string(slot) +
-                                   " config_epoch=" + std::to_string(self.config_epoch));
-    }
-    // A primary left without slots follows the node that took its last one
-    // (cluster-allow-replica-migration yes, the default).
-    ClusterNode& self = cluster_.myself();
-    if (was_mine && target_id != me && cluster_.slots_of(me).empty()) {
-      self.primary = false;
-      self.primary_id = target_id;
-      env_.trace("role", "replica_of=" + target_id + " reason=lost_last_slot");
     }
   } else {
     return reply::error("ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP");
   }
+  return {};
+}
+
+void Node::setslot_apply(const Command& args, bool from_primary) {
+  const int slot = parse_slot(args[2]);
+  const std::string action = lowercase(args[3]);
+  const std::size_t argc = args.size();
+  const std::string me = cluster_.myself_id();
+  if (action == "migrating") {
+    cluster_.clear_importing(slot);
+    cluster_.set_migrating(slot, args[4]);
+  } else if (action == "importing") {
+    cluster_.clear_migrating(slot);
+    cluster_.set_importing(slot, args[4]);
+  } else if (action == "stable") {
+    cluster_.clear_migration(slot);
+  } else if (action == "node") {
+    const std::string target_id = args[4];
+    const std::string my_primary = cluster_.myself().primary ? me : cluster_.myself().primary_id;
+    const bool was_ours = cluster_.owner(slot) == my_primary;
+    // Giving away a slot we hold no keys of ends its migration.
+    if (keys_.count_in_slot(slot) == 0) cluster_.clear_migrating(slot);
+    cluster_.assign(slot, target_id);
+    if ((target_id == me || target_id == my_primary) && cluster_.importing_from(slot) != nullptr) {
+      cluster_.clear_migration(slot);
+      // The slot was migrated by hand: claim it with a fresh epoch so the new
+      // owner wins over the old one's claim everywhere. Only the primary bumps.
+      if (target_id == me) {
+        bump_epoch_without_consensus("setslot_node");
+        broadcast_pong(PongTarget::all);
+      }
+    }
+    // A shard left without slots follows the node that took its last one
+    // (cluster-allow-replica-migration yes, the default).
+    if (was_ours && target_id != my_primary && cluster_.slot_count(my_primary) == 0) {
+      env_.trace("lost_last_slot", "new_primary=" + target_id + (from_primary ? " via=primary" : ""));
+      set_my_primary(target_id, true);
+    }
+  }
   env_.trace("setslot", "slot=" + std::to_string(slot) + " action=" + action +
-                            (argc == 5 ? " node=" + args[4] : std::string()));
+                            (argc == 5 ? " node=" + args[4] : std::string()) + (from_primary ? " via=primary" : ""));
   save_config();
-  return reply::ok();
 }
 
 }  // namespace slotsim::node

@@ -35,6 +35,8 @@ bool valid_slot(int slot) { return slot >= 0 && slot < kSlotCount; }
 void ClusterState::init_myself(std::string id, std::string ip, std::uint16_t port, std::uint16_t cport) {
   nodes_.clear();
   for (auto& owner : owners_) owner.clear();
+  slot_sets_.clear();
+  owner_not_claiming.reset();
   migrating_.clear();
   importing_.clear();
   ClusterNode me;
@@ -63,9 +65,45 @@ ClusterNode& ClusterState::add(ClusterNode node) {
   return it->second;
 }
 
+void ClusterState::assign(int slot, const std::string& id) {
+  if (owners_[slot] == id) return;
+  unassign(slot);
+  owners_[slot] = id;
+  auto it = slot_sets_.find(id);
+  if (it == slot_sets_.end()) it = slot_sets_.emplace(id, SlotSet()).first;
+  it->second.set(static_cast<std::size_t>(slot));
+}
+
+void ClusterState::unassign(int slot) {
+  std::string& owner = owners_[slot];
+  if (owner.empty()) return;
+  if (auto it = slot_sets_.find(owner); it != slot_sets_.end()) {
+    it->second.reset(static_cast<std::size_t>(slot));
+    if (it->second.none()) slot_sets_.erase(it);
+  }
+  owner.clear();
+  owner_not_claiming.reset(static_cast<std::size_t>(slot));
+}
+
+const SlotSet& ClusterState::slot_set(std::string_view id) const {
+  static const SlotSet kNone;
+  auto it = slot_sets_.find(id);
+  return it == slot_sets_.end() ? kNone : it->second;
+}
+
+void ClusterState::rename(const std::string& old_id, const std::string& new_id) {
+  auto it = nodes_.find(old_id);
+  if (it == nodes_.end() || nodes_.count(new_id) != 0) return;
+  ClusterNode node = std::move(it->second);
+  nodes_.erase(it);
+  node.id = new_id;
+  nodes_.emplace(new_id, std::move(node));
+  // A handshake node owns nothing and nobody points at it; the rename is local.
+}
+
 void ClusterState::forget(std::string_view id) {
-  for (auto& owner : owners_) {
-    if (owner == id) owner.clear();
+  for (int slot = 0; slot < kSlotCount; ++slot) {
+    if (owners_[slot] == id) unassign(slot);
   }
   std::erase_if(migrating_, [&](const auto& entry) { return entry.second == id; });
   std::erase_if(importing_, [&](const auto& entry) { return entry.second == id; });
@@ -77,8 +115,10 @@ void ClusterState::forget(std::string_view id) {
 
 std::vector<int> ClusterState::slots_of(std::string_view id) const {
   std::vector<int> slots;
+  const SlotSet& set = slot_set(id);
+  if (set.none()) return slots;
   for (int slot = 0; slot < kSlotCount; ++slot) {
-    if (owners_[slot] == id) slots.push_back(slot);
+    if (set.test(static_cast<std::size_t>(slot))) slots.push_back(slot);
   }
   return slots;
 }
@@ -257,7 +297,7 @@ std::optional<std::string> ClusterState::parse_config(std::string_view text, Clu
       if (!valid_slot(first) || !valid_slot(last) || last < first) {
         return fail("slot range out of bounds '" + std::string(item) + "'");
       }
-      for (int slot = first; slot <= last; ++slot) state.owners_[slot] = node.id;
+      for (int slot = first; slot <= last; ++slot) state.assign(slot, node.id);
     }
     if (node.myself) {
       if (!state.myself_id_.empty()) return fail("a second 'myself' node");

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <array>
+#include <bitset>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -37,8 +38,24 @@ struct ClusterNode {
   std::uint64_t config_epoch = 0;
   bool link_connected = true;
 
+  // Runtime state of the cluster bus (never in nodes.conf).
+  std::int64_t created_ms = 0;        // a handshake expires after max(node_timeout, 1 s)
+  std::int64_t data_received_ms = 0;  // any packet from it: it is alive
+  std::int64_t fail_time_ms = 0;
+  // When we last voted for one of its replicas; far in the past at first (clocks start at zero).
+  std::int64_t voted_time_ms = -(std::int64_t{1} << 50);
+  std::int64_t orphaned_time_ms = 0;
+  std::uint64_t repl_offset = 0;      // as its last bus header said
+  bool meet = false;                  // send MEET, not PING, on the first connect
+  bool migrate_to = false;            // a primary that has (had) replicas: replica migration target
+  std::string former_primary_id;      // a promoted replica's old primary: still the same shard
+  std::uint64_t link = 0;             // our outbound bus link to it, 0 = none
+  std::map<std::string, std::int64_t> fail_reports;  // reporting primary id -> when
+
   std::string address() const { return ip + ":" + std::to_string(port); }
 };
+
+using SlotSet = std::bitset<kSlotCount>;
 
 class ClusterState {
  public:
@@ -55,15 +72,22 @@ class ClusterState {
   ClusterNode& add(ClusterNode node);
   // Removes a node and every slot it owned.
   void forget(std::string_view id);
+  // A handshake node learns its real id.
+  void rename(const std::string& old_id, const std::string& new_id);
   const std::map<std::string, ClusterNode, std::less<>>& nodes() const { return nodes_; }
 
   // --- slots ---
   const std::string& owner(int slot) const { return owners_[slot]; }
   bool owned_by_myself(int slot) const { return owners_[slot] == myself_id_; }
-  void assign(int slot, const std::string& id) { owners_[slot] = id; }
-  void unassign(int slot) { owners_[slot].clear(); }
+  void assign(int slot, const std::string& id);
+  void unassign(int slot);
   std::vector<int> slots_of(std::string_view id) const;
+  // The slots of a node as a bitmap (the cluster bus format), kept in step with owner().
+  const SlotSet& slot_set(std::string_view id) const;
+  std::size_t slot_count(std::string_view id) const { return slot_set(id).count(); }
   std::size_t assigned_slot_count() const;
+  // Slots whose owner stopped claiming them (kept, but not advertised in UPDATEs).
+  SlotSet owner_not_claiming;
 
   const std::string* migrating_to(int slot) const;
   const std::string* importing_from(int slot) const;
@@ -97,6 +121,7 @@ class ClusterState {
   std::string myself_id_;
   std::map<std::string, ClusterNode, std::less<>> nodes_;
   std::array<std::string, kSlotCount> owners_;
+  std::map<std::string, SlotSet, std::less<>> slot_sets_;  // only nodes that own slots
   std::map<int, std::string> migrating_;  // slot -> target id
   std::map<int, std::string> importing_;  // slot -> source id
 };

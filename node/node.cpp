@@ -1,18 +1,22 @@
 #include "node/node.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "node/data_commands.h"
 #include "node/reply.h"
 #include "node/resp_parser.h"
+#include "node/resp_value.h"
 #include "node/text.h"
 
 namespace slotsim::node {
 
 Node::Node(Env& env, NodeConfig config)
     : env_(env), config_(std::move(config)), aof_(env, config_.appendfsync), idle_(env.make_condition()),
-      started_at_(env.now()) {
+      unpaused_(env.make_condition()), replica_acks_(env.make_condition()), started_at_(env.now()) {
   if (config_.announce_ip.empty()) config_.announce_ip = env_.host();
+  // A fresh replication history: Redis does not keep its replid across restarts without an RDB.
+  repl_.replid = new_node_id();
   if (config_.cluster_enabled) load_or_create_config();
   update_cluster_state();
   if (config_.appendonly) {
@@ -22,7 +26,9 @@ Node::Node(Env& env, NodeConfig config)
                                  " keys=" + std::to_string(keys_.size()));
   }
   env_.spawn("accept", [this] { accept_loop(); });
+  if (config_.cluster_enabled) env_.spawn("bus-accept", [this] { bus_accept_loop(); });
   env_.spawn("cron", [this] { cron_loop(); });
+  if (config_.cluster_enabled && !cluster_.myself().primary) replication_set_primary();
 }
 
 Node::~Node() = default;
@@ -88,11 +94,12 @@ void Node::accept_loop() {
     if (!conn) return;
     ++connections_received_;
     auto shared = std::shared_ptr<Connection>(std::move(conn).value());
-    env_.spawn("client", [this, shared] { serve(*shared); });
+    env_.spawn("client", [this, shared] { serve(shared); });
   }
 }
 
-void Node::serve(Connection& conn) {
+void Node::serve(std::shared_ptr<Connection> shared_conn) {
+  Connection& conn = *shared_conn;
   Client client;
   client.peer = conn.peer_address().to_string();
   client.authenticated = config_.requirepass.empty();
@@ -123,7 +130,24 @@ void Node::serve(Connection& conn) {
         close_after = true;
         break;
       }
+      if (first == "psync" || first == "sync") {
+        // The connection becomes a replica's: from here on it carries the
+        // replication stream out and REPLCONF ACKs in.
+        if (!replies.empty() && conn.write(replies) != IoError::ok) return;
+        if (!client.authenticated) {
+          conn.write(reply::error("NOAUTH Authentication required."));
+          conn.close();
+          return;
+        }
+        serve_replica(shared_conn, parsed.args, buffer.substr(offset));
+        return;
+      }
       replies += process(client, parsed.args);
+      if (client.wait) {
+        // A blocked client (WAIT): what it sent after stays queued, as in Redis.
+        if (!replies.empty() && conn.write(replies) != IoError::ok) return;
+        replies = finish_replica_wait(client);
+      }
     }
     buffer.erase(0, offset);
     if (!replies.empty() && conn.write(replies) != IoError::ok) return;
@@ -138,6 +162,8 @@ void Node::cron_loop() {
   for (;;) {
     env_.sleep(ms(100));
     aof_.sync_every_second(env_.now());
+    if (config_.cluster_enabled) bus_cron();
+    replication_cron();
     if (state_recheck_pending_) update_cluster_state();
     // Close MIGRATE connections idle for 10 s, unless a MIGRATE is using one now.
     if (!busy_) {
@@ -147,22 +173,43 @@ void Node::cron_loop() {
 }
 
 void Node::update_cluster_state() {
+  todo_update_state_ = false;
+  const std::int64_t now = now_ms();
+  ClusterNode& me = cluster_.myself();
   // A primary that just started stays down for a moment (CLUSTER_WRITABLE_DELAY):
   // it may be about to learn that its slots moved on while it was away.
-  state_recheck_pending_ = cluster_.myself().primary && !cluster_ok_ && env_.now() - started_at_ < kWritableDelay;
+  state_recheck_pending_ = me.primary && !cluster_ok_ && env_.now() - started_at_ < kWritableDelay;
   if (state_recheck_pending_) return;  // the cron looks again once the delay is over
-  // Recomputed when the cluster view changes, not per command: a full scan of
-  // the slot table is far too slow for the hot path (as in Redis's beforeSleep).
+  // Recomputed when the cluster view changes, not per command: the hot path
+  // only reads cluster_ok_ (as Redis's clusterUpdateState from beforeSleep).
   bool ok = true;
-  if (config_.require_full_coverage) {
-    for (int slot = 0; slot < kSlotCount && ok; ++slot) {
-      const std::string& owner = cluster_.owner(slot);
-      const ClusterNode* node = owner.empty() ? nullptr : cluster_.find(owner);
-      ok = node != nullptr && !node->fail;
-    }
+  SlotSet covered;
+  std::size_t size = 0;
+  std::size_t reachable = 0;
+  for (const auto& [id, node] : cluster_.nodes()) {
+    if (!node.primary) continue;
+    const SlotSet& slots = cluster_.slot_set(id);
+    if (slots.none()) continue;
+    ++size;
+    if (!node.fail && !node.pfail) ++reachable;
+    if (!node.fail) covered |= slots;  // PFAIL still covers: only FAIL is agreed on
   }
-  if (ok != cluster_ok_) env_.trace("cluster_state", ok ? "state=ok" : "state=fail");
-  cluster_ok_ = ok;
+  if (config_.require_full_coverage && !covered.all()) ok = false;
+  cluster_size_ = size;
+  // A primary in the minority side of a partition stops serving writes (and a
+  // replica there does not promote itself): it cannot know what the majority did.
+  if (reachable < size / 2 + 1) {
+    ok = false;
+    among_minority_time_ms_ = now;
+  }
+  if (ok != cluster_ok_) {
+    const std::int64_t rejoin_delay_ms =
+        std::clamp<std::int64_t>(config_.node_timeout / kNanosPerMilli, 500, 5000);
+    // Back from the minority: wait a moment for the majority's updates first.
+    if (ok && me.primary && now - among_minority_time_ms_ < rejoin_delay_ms) return;
+    env_.trace("cluster_state", ok ? "state=ok" : "state=fail");
+    cluster_ok_ = ok;
+  }
 }
 
 std::string Node::address_of(const std::string& node_id) const {
@@ -175,8 +222,11 @@ void Node::propagate(const std::vector<Command>& commands) {
     transaction_effects_->insert(transaction_effects_->end(), commands.begin(), commands.end());
     return;
   }
-  if (!config_.appendonly) return;
-  for (const auto& command : commands) aof_.append(command);
+  for (const auto& command : commands) {
+    if (config_.appendonly) aof_.append(command);
+    // A replica's own writes (none but its primary's) never enter a stream.
+    if (cluster_.myself().primary || !config_.cluster_enabled) feed_replication_stream(encode_command(command));
+  }
 }
 
 void Node::apply_from_aof(const Command& command) {

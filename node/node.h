@@ -5,14 +5,24 @@
 // ASKING, TRYAGAIN, CROSSSLOT, CLUSTERDOWN) and slot migration (SETSLOT,
 // MIGRATE, RESTORE-ASKING).
 //
+// The distributed half follows the spec too: the cluster bus (cluster_bus.cpp:
+// links, gossip, PFAIL/FAIL, UPDATE, epoch collisions), elections and manual
+// failover (failover.cpp), slot ownership from bus claims (slot_config.cpp),
+// and primary-replica replication with PSYNC, a backlog and WAIT
+// (replication.cpp).
+//
 // It reaches the world only through Env. Fibers: one accepting clients, one
-// per client connection, one cron. Commands run one at a time: a command that
-// blocks (MIGRATE waits on the target) holds the node's command lock, as
-// Redis's single thread does, so no other command interleaves with it.
+// per client connection, one accepting bus links, one per bus link (plus a
+// writer per link), one replication link while a replica, one cron. Commands
+// run one at a time: a command that blocks (MIGRATE waits on the target) holds
+// the node's command lock, as Redis's single thread does, so no other command
+// interleaves with it. WAIT blocks only its own client, as in Redis.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,9 +30,13 @@
 #include "env/env.h"
 #include "env/service.h"
 #include "node/aof.h"
+#include "node/bus_link.h"
+#include "node/bus_message.h"
 #include "node/cluster_state.h"
+#include "node/election_state.h"
 #include "node/keyspace.h"
 #include "node/node_config.h"
+#include "node/replication_state.h"
 
 namespace slotsim::node {
 
@@ -40,9 +54,16 @@ class Node final : public Service {
   const Keyspace& keyspace() const { return keys_; }
   const NodeConfig& config() const { return config_; }
   bool cluster_ok() const { return cluster_ok_; }
+  const ReplicationState& replication() const { return repl_; }
+  // Bytes of the replication history this node holds (what the bus advertises).
+  std::uint64_t repl_offset() const { return repl_.offset; }
 
   static constexpr const char* kConfigFileName = "nodes.conf";
   static constexpr Nanos kWritableDelay = ms(2000);
+  // How long a replicated SETSLOT waits for its replicas by default (Valkey's CLUSTER_OPERATION_TIMEOUT).
+  static constexpr Nanos kReplicatedSetslotTimeout = ms(2000);
+  // CLUSTER_MF_TIMEOUT: a manual failover must finish within this; the primary pauses writes twice as long.
+  static constexpr std::int64_t kManualFailoverTimeoutMs = 5000;
 
  private:
   struct Client {
@@ -53,6 +74,16 @@ class Node final : public Service {
     bool in_multi = false;
     bool multi_dirty = false;
     std::vector<Command> queued;
+    std::uint64_t woff = 0;  // the replication offset after this client's last write (WAIT)
+    // Set by a command that must wait for replica acknowledgements (WAIT, a
+    // replicated SETSLOT); process() waits without holding the command lock.
+    struct ReplicaWait {
+      std::uint64_t offset = 0;
+      std::size_t replicas = 0;
+      Nanos deadline = kForever;
+      std::function<std::string(std::size_t acked)> finish;
+    };
+    std::optional<ReplicaWait> wait;
   };
   // Where a command must run: here, or a redirection error to send instead.
   struct Route {
@@ -64,8 +95,75 @@ class Node final : public Service {
   void save_config();  // also refreshes the cluster state
   void update_cluster_state();
   void accept_loop();
-  void serve(Connection& conn);
+  void serve(std::shared_ptr<Connection> conn);
   void cron_loop();
+  // Waits (without the command lock) for a client's pending ReplicaWait.
+  std::string finish_replica_wait(Client& client);
+  bool writes_paused() const { return writes_paused_until_ > env_.now(); }
+  bool is_write_request(const Client& client, const std::string& name) const;
+
+  // --- cluster bus (cluster_bus.cpp) ---
+  void bus_accept_loop();
+  std::shared_ptr<BusLink> create_link(bool inbound, std::string node_id);
+  void connect_link(std::shared_ptr<BusLink> link, Address to);
+  void read_link(const std::shared_ptr<BusLink>& link);
+  void free_link(BusLink& link);
+  void free_links_of(const std::string& node_id);
+  BusLink* outbound_link(const ClusterNode& node);
+  void bus_cron();
+  // Deferred work, run after each packet and each cron tick (Redis's clusterBeforeSleep).
+  void before_sleep();
+  void process_packet(BusLink& link, const bus::Message& message);
+  void process_gossip(const bus::Message& message, ClusterNode* sender);
+  bus::Message build_header(bus::MessageType type) const;
+  void send_message(BusLink& link, const bus::Message& message);
+  void send_ping(BusLink& link, bus::MessageType type);
+  void broadcast(const bus::Message& message);
+  enum class PongTarget { all, local_replicas };
+  void broadcast_pong(PongTarget target);
+  void send_update(BusLink& link, const ClusterNode& about);
+  std::uint16_t flags_of(const ClusterNode& node) const;
+  void mark_node_as_failing_if_needed(ClusterNode& node);
+  void clear_node_failure_if_needed(ClusterNode& node);
+  std::size_t failure_report_count(ClusterNode& node);
+  void update_address_if_needed(ClusterNode& node, const BusLink& link, const bus::Message& message);
+  void delete_node(const std::string& id);
+  void handle_config_epoch_collision(const ClusterNode& sender);
+  void set_node_as_primary(ClusterNode& node);
+  bool bump_epoch_without_consensus(const char* reason);
+
+  // --- slot ownership from claims (slot_config.cpp) ---
+  void update_slots_config_with(const std::string& sender_id, std::uint64_t sender_epoch, const SlotSet& claimed);
+  bool same_shard(const ClusterNode& a, const ClusterNode& b) const;
+  void delete_keys_in_slot(int slot);
+
+  // --- failover (failover.cpp) ---
+  void handle_replica_failover();
+  void handle_manual_failover();
+  void manual_failover_check_timeout();
+  void reset_manual_failover();
+  void send_failover_auth_if_needed(ClusterNode& requester, const bus::Message& request);
+  void failover_replace_primary();
+  int replica_rank() const;
+  void handle_replica_migration(std::size_t max_replicas);
+  void set_my_primary(const std::string& primary_id, bool close_slots);
+  std::string cluster_failover(const Command& args);
+
+  // --- replication (replication.cpp) ---
+  void feed_replication_stream(std::string_view bytes);
+  void serve_replica(const std::shared_ptr<Connection>& conn, const Command& psync, std::string buffered);
+  void replica_link_loop(std::uint64_t generation);
+  bool replica_sync(Connection& conn, std::string& buffer);
+  void apply_replicated(const Command& command, std::string_view raw);
+  void send_replica_ack();
+  void replication_set_primary();
+  void replication_unset_primary();
+  void replication_cron();
+  std::size_t acked_replicas(std::uint64_t offset) const;
+  std::vector<Command> snapshot_commands() const;
+  std::string wait_command(Client& client, const Command& args);
+  std::string replconf_command(const Command& args);
+  std::string info_replication() const;
 
   std::string process(Client& client, Command& args);
   std::string execute(Client& client, const std::string& name, Command& args);
@@ -75,10 +173,15 @@ class Node final : public Service {
   void propagate(const std::vector<Command>& commands);
   void apply_from_aof(const Command& command);
 
-  std::string cluster_command(Command& args);
+  std::string cluster_command(Client& client, Command& args);
   // The error Redis gives before running a CLUSTER subcommand (unknown, arity), or "".
   std::string cluster_subcommand_error(const Command& args) const;
-  std::string cluster_setslot(Command& args);
+  std::string cluster_setslot(Client& client, Command& args);
+  // SETSLOT in two steps, so a replicated SETSLOT (migration_state_replication
+  // = on) can check, wait for its replicas, then apply. from_primary: applied
+  // from the replication stream on a replica.
+  std::string setslot_check(const Command& args, bool from_primary) const;
+  void setslot_apply(const Command& args, bool from_primary);
   std::string cluster_addslots(Command& args, bool add, bool ranges);
   std::string cluster_slots_reply() const;
   std::string cluster_shards_reply() const;
@@ -111,6 +214,29 @@ class Node final : public Service {
   std::unique_ptr<Condition> idle_;
   std::uint64_t commands_processed_ = 0;
   std::uint64_t connections_received_ = 0;
+  Nanos writes_paused_until_ = 0;  // a primary handing over in a manual failover
+  std::unique_ptr<Condition> unpaused_;
+
+  // Cluster bus.
+  std::map<std::uint64_t, std::shared_ptr<BusLink>> links_;  // by serial
+  std::uint64_t next_link_serial_ = 1;
+  std::uint64_t cron_iteration_ = 0;
+  std::size_t pfail_node_count_ = 0;  // from the last cron: how many PFAIL nodes to gossip
+  std::size_t cluster_size_ = 1;      // primaries that own slots (the failure and vote quorum)
+  std::int64_t among_minority_time_ms_ = 0;
+  bool todo_update_state_ = false;
+  bool todo_save_config_ = false;
+  bool todo_handle_failover_ = false;
+  bool todo_handle_manual_failover_ = false;
+  std::map<std::string, std::int64_t> forget_blacklist_;  // id -> until (ms)
+  std::map<std::string, std::uint64_t> messages_sent_;     // by type name, for CLUSTER INFO
+  std::map<std::string, std::uint64_t> messages_received_;
+  ElectionState election_;
+  ManualFailoverState manual_failover_;
+
+  // Replication.
+  ReplicationState repl_;
+  std::unique_ptr<Condition> replica_acks_;  // notified on every REPLCONF ACK
   std::map<std::string, MigrateSocket> migrate_sockets_;  // by "host:port"
   std::vector<Command>* transaction_effects_ = nullptr;   // set while EXEC runs
   Nanos started_at_ = 0;

@@ -26,6 +26,8 @@ constexpr NodeCommand kNodeCommands[] = {
     {"cluster", -2, false}, {"info", -1, false},           {"auth", -2, false},
     {"select", 2, false},   {"migrate", -6, true},         {"dump", 2, false},
     {"restore", -4, true},  {"restore-asking", -4, true},  {"flushall", -1, true},
+    {"wait", 3, false},     {"replconf", -1, false},       {"psync", -3, false},
+    {"sync", 1, false},
 };
 
 const NodeCommand* find_node_command(std::string_view name) {
@@ -141,12 +143,23 @@ Node::Route Node::route(const Client& client, const std::vector<const Command*>&
   return {};
 }
 
+bool Node::is_write_request(const Client& client, const std::string& name) const {
+  if (name == "exec") {
+    return client.in_multi && std::any_of(client.queued.begin(), client.queued.end(),
+                                          [](const Command& command) { return is_write(lowercase(command[0])); });
+  }
+  return !client.in_multi && is_write(name);
+}
+
 std::string Node::process(Client& client, Command& args) {
+  const std::string name = lowercase(args[0]);
+  // A primary handing over in a manual failover holds writes until it is done;
+  // once it has become a replica they are redirected.
+  while (writes_paused() && is_write_request(client, name)) unpaused_->wait_until(writes_paused_until_);
   // One command at a time, as in Redis's single thread: wait for a blocked one.
   while (busy_) idle_->wait_until(kForever);
   busy_ = true;
   std::string result;
-  const std::string name = lowercase(args[0]);
   const CommandSpec* data_spec = find_data_command(name);
   const NodeCommand* node_spec = data_spec == nullptr ? find_node_command(name) : nullptr;
   const int arity = data_spec != nullptr ? data_spec->arity : node_spec != nullptr ? node_spec->arity : 0;
@@ -198,6 +211,7 @@ std::string Node::process(Client& client, Command& args) {
   propagate(expired);
   // With appendfsync always, nothing is acknowledged before it is on disk.
   aof_.sync_if_always();
+  client.woff = repl_.offset;  // what WAIT must see acknowledged
   ++commands_processed_;
   busy_ = false;
   idle_->notify_all();
@@ -206,7 +220,9 @@ std::string Node::process(Client& client, Command& args) {
 
 std::string Node::execute(Client& client, const std::string& name, Command& args) {
   if (const CommandSpec* spec = find_data_command(name)) {
-    CommandOutcome outcome = execute_data_command(*spec, keys_, env_.now(), args);
+    // A replica never expires keys itself: it hides them until its primary's DEL arrives.
+    const ExpiryMode mode = cluster_.myself().primary ? ExpiryMode::active : ExpiryMode::hidden;
+    CommandOutcome outcome = execute_data_command(*spec, keys_, env_.now(), args, mode);
     propagate(outcome.propagate);
     return outcome.reply;
   }
@@ -234,7 +250,10 @@ std::string Node::execute(Client& client, const std::string& name, Command& args
     return reply::ok();
   }
   if (name == "exec") return execute_exec(client);
-  if (name == "cluster") return cluster_command(args);
+  if (name == "cluster") return cluster_command(client, args);
+  if (name == "wait") return wait_command(client, args);
+  if (name == "replconf") return replconf_command(args);
+  if (name == "psync" || name == "sync") return reply::error("ERR Command not allowed inside a transaction");
   if (name == "info") return info_reply(args);
   if (name == "auth") {
     if (config_.requirepass.empty()) {

@@ -48,8 +48,21 @@ std::string Node::cluster_info_reply() const {
                                           : cluster_.find(cluster_.myself().primary_id) != nullptr
                                               ? cluster_.find(cluster_.myself().primary_id)->config_epoch
                                               : 0));
-  line("cluster_stats_messages_sent", "0");
-  line("cluster_stats_messages_received", "0");
+  // Per message type, in Redis's type order, only the types seen.
+  static constexpr const char* kTypeOrder[] = {"ping",    "pong",     "meet",   "fail",    "publish", "auth-req",
+                                               "auth-ack", "update", "mfstart", "module", "publishshard"};
+  auto stats = [&](const std::map<std::string, std::uint64_t>& counts, const char* direction) {
+    std::uint64_t total = 0;
+    for (const char* type : kTypeOrder) {
+      auto it = counts.find(type);
+      if (it == counts.end() || it->second == 0) continue;
+      line(std::string("cluster_stats_messages_") + type + "_" + direction, std::to_string(it->second));
+      total += it->second;
+    }
+    line(std::string("cluster_stats_messages_") + direction, std::to_string(total));
+  };
+  stats(messages_sent_, "sent");
+  stats(messages_received_, "received");
   line("total_cluster_links_buffer_limit_exceeded", "0");
   return reply::bulk(text);
 }
@@ -131,18 +144,7 @@ std::string Node::info_reply(const Command& args) const {
   }
   if (wants("replication")) {
     if (!text.empty()) text += "\r\n";
-    const ClusterNode& me = cluster_.myself();
-    text += "# Replication\r\n";
-    line("role", me.primary ? "master" : "slave");
-    if (!me.primary) {
-      const ClusterNode* primary = cluster_.find(me.primary_id);
-      line("master_host", primary != nullptr ? primary->ip : "?");
-      line("master_port", std::to_string(primary != nullptr ? primary->port : 0));
-      line("master_link_status", "down");  // replication arrives with the next part of the node
-    } else {
-      line("connected_slaves", "0");
-    }
-    line("master_repl_offset", "0");
+    text += info_replication();
   }
   if (wants("cluster")) {
     if (!text.empty()) text += "\r\n";
