@@ -139,7 +139,7 @@ void Node::serve(std::shared_ptr<Connection> shared_conn) {
           conn.close();
           return;
         }
-        serve_replica(shared_conn, parsed.args, buffer.substr(offset));
+        serve_replica(shared_conn, client, parsed.args, buffer.substr(offset));
         return;
       }
       replies += process(client, parsed.args);

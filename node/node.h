@@ -74,7 +74,8 @@ class Node final : public Service {
     bool in_multi = false;
     bool multi_dirty = false;
     std::vector<Command> queued;
-    std::uint64_t woff = 0;  // the replication offset after this client's last write (WAIT)
+    std::uint64_t woff = 0;
+    std::string listening_port;  // REPLCONF listening-port, from a replica-to-be  // the replication offset after this client's last write (WAIT)
     // Set by a command that must wait for replica acknowledgements (WAIT, a
     // replicated SETSLOT); process() waits without holding the command lock.
     struct ReplicaWait {
@@ -151,7 +152,8 @@ class Node final : public Service {
 
   // --- replication (replication.cpp) ---
   void feed_replication_stream(std::string_view bytes);
-  void serve_replica(const std::shared_ptr<Connection>& conn, const Command& psync, std::string buffered);
+  void serve_replica(const std::shared_ptr<Connection>& conn, const Client& client, const Command& psync,
+                     std::string buffered);
   void replica_link_loop(std::uint64_t generation);
   bool replica_sync(Connection& conn, std::string& buffer);
   void apply_replicated(const Command& command, std::string_view raw);
@@ -162,7 +164,7 @@ class Node final : public Service {
   std::size_t acked_replicas(std::uint64_t offset) const;
   std::vector<Command> snapshot_commands() const;
   std::string wait_command(Client& client, const Command& args);
-  std::string replconf_command(const Command& args);
+  std::string replconf_command(Client& client, const Command& args);
   std::string info_replication() const;
 
   std::string process(Client& client, Command& args);

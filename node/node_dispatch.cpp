@@ -252,7 +252,7 @@ std::string Node::execute(Client& client, const std::string& name, Command& args
   if (name == "exec") return execute_exec(client);
   if (name == "cluster") return cluster_command(client, args);
   if (name == "wait") return wait_command(client, args);
-  if (name == "replconf") return replconf_command(args);
+  if (name == "replconf") return replconf_command(client, args);
   if (name == "psync" || name == "sync") return reply::error("ERR Command not allowed inside a transaction");
   if (name == "info") return info_reply(args);
   if (name == "auth") {

@@ -104,7 +104,8 @@ std::vector<Node::Command> Node::snapshot_commands() const {
   return commands;
 }
 
-void Node::serve_replica(const std::shared_ptr<Connection>& conn, const Command& psync, std::string buffered) {
+void Node::serve_replica(const std::shared_ptr<Connection>& conn, const Client& client, const Command& psync,
+                         std::string buffered) {
   const ClusterNode& me = cluster_.myself();
   if (!me.primary && config_.cluster_enabled && !repl_.link_up) {
     conn->write(reply::error("NOMASTERLINK Can't SYNC while not connected with my master"));
@@ -130,7 +131,7 @@ void Node::serve_replica(const std::shared_ptr<Connection>& conn, const Command&
   const std::uint64_t serial = repl_.next_replica_serial++;
   ReplicaLink link;
   link.out = out;
-  link.address = conn->peer_address().host;
+  link.address = conn->peer_address().host + ":" + (client.listening_port.empty() ? "0" : client.listening_port);
   link.ack_time_ms = now_ms();
   if (partial) {
     out->send("+CONTINUE " + repl_.replid + "\r\n");
@@ -172,8 +173,6 @@ void Node::serve_replica(const std::shared_ptr<Connection>& conn, const Command&
           it->second.ack_time_ms = now_ms();
           replica_acks_->notify_all();
         }
-      } else if (args.size() >= 3 && lowercase(args[0]) == "replconf" && lowercase(args[1]) == "listening-port") {
-        it->second.address += ":" + args[2];
       }
     }
     buffer.erase(0, offset);
@@ -235,9 +234,10 @@ std::string Node::finish_replica_wait(Client& client) {
   }
 }
 
-std::string Node::replconf_command(const Command& args) {
+std::string Node::replconf_command(Client& client, const Command& args) {
   if (args.size() % 2 == 0) return reply::syntax_error();
   const std::string option = lowercase(args[1]);
+  if (option == "listening-port") client.listening_port = args[2];
   // An ACK from a client that is not a replica is ignored without a reply.
   if (option == "ack" || option == "getack") return {};
   if (option == "listening-port" || option == "capa" || option == "ip-address" || option == "rdb-only") {
