@@ -102,15 +102,7 @@ class Writer {
     out_.append(text);
     zeros(width - text.size());
   }
-  void slots(const SlotBitmap& bitmap) {
-    for (std::size_t byte = 0; byte < kSlotBytes; ++byte) {
-      unsigned v = 0;
-      for (unsigned bit = 0; bit < 8; ++bit) {
-        if (bitmap.test(byte * 8 + bit)) v |= 1u << bit;
-      }
-      u8(static_cast<std::uint8_t>(v));
-    }
-  }
+  void slots(const SlotBitmap& bitmap) { bitmap.append_bytes(out_); }
   std::size_t size() const { return out_.size(); }
   std::string take() { return std::move(out_); }
 
@@ -166,15 +158,7 @@ std::string load_ip(std::string_view frame, std::size_t at) {
 }
 
 SlotBitmap load_slots(std::string_view frame, std::size_t at) {
-  SlotBitmap bitmap;
-  for (std::size_t byte = 0; byte < kSlotBytes; ++byte) {
-    const unsigned v = static_cast<unsigned char>(frame[at + byte]);
-    if (v == 0) continue;
-    for (unsigned bit = 0; bit < 8; ++bit) {
-      if (v & (1u << bit)) bitmap.set(byte * 8 + bit);
-    }
-  }
-  return bitmap;
+  return SlotBitmap::from_bytes(frame.substr(at, kSlotBytes));
 }
 
 Decoded make_result(Decoded::Status status, std::string error) {

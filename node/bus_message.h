@@ -38,12 +38,13 @@
 // are empty and whose mflags has ext_data when it has a hostname.
 #pragma once
 
-#include <bitset>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "node/slot_bitmap.h"
 
 namespace slotsim::node::bus {
 
@@ -93,7 +94,7 @@ constexpr std::size_t kMaxHostnameLength = kMaxExtensionLength - 8 - 1;  // data
 // the very most). PUBLISH could be larger, but the simulator sends none.
 constexpr std::size_t kMaxFrameLength = 16u << 20;
 
-using SlotBitmap = std::bitset<16384>;
+using SlotBitmap = node::SlotBitmap;
 
 struct GossipEntry {
   std::string node_id;

@@ -8,7 +8,6 @@
 #pragma once
 
 #include <array>
-#include <bitset>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include "node/hash_slot.h"
+#include "node/slot_bitmap.h"
 
 namespace slotsim::node {
 
@@ -55,7 +55,8 @@ struct ClusterNode {
   std::string address() const { return ip + ":" + std::to_string(port); }
 };
 
-using SlotSet = std::bitset<kSlotCount>;
+using SlotSet = SlotBitmap;
+static_assert(SlotBitmap::kBits == kSlotCount);
 
 class ClusterState {
  public:

@@ -52,6 +52,14 @@ void Node::load_or_create_config() {
         // Redis refuses to start on a corrupt nodes.conf; so do we, loudly.
         throw std::runtime_error("unrecoverable error: corrupted cluster config file: " + *error);
       }
+      // A primary with replicas is a target for replica migration should it lose them.
+      std::vector<std::string> with_replicas;
+      for (const auto& [id, node] : cluster_.nodes()) {
+        if (!node.primary && !node.primary_id.empty()) with_replicas.push_back(node.primary_id);
+      }
+      for (const auto& id : with_replicas) {
+        if (ClusterNode* primary = cluster_.find(id)) primary->migrate_to = true;
+      }
       // The address is configuration, not state: a restarted node announces what it is told.
       ClusterNode& me = cluster_.myself();
       me.ip = config_.announce_ip;

@@ -365,3 +365,50 @@ TEST_CASE("the same seed gives the same cluster trace, elections and all", "[bus
   }
   CHECK(distinct.size() == 10);
 }
+
+TEST_CASE("an orphaned primary gets a replica from the best-served primary", "[bus]") {
+  // 3 primaries, 2 replicas each: n4,n5 -> n1; n6,n7 -> n2; n8,n9 -> n3.
+  cluster::SimCluster c(bus_cluster(3, 2, 8));
+  c.run_for(seconds(2));
+  c.crash("n8");
+  c.crash("n9");
+  const std::string n3 = c.node_id("n3");
+  auto replicas_of_n3 = [&] {
+    std::size_t count = 0;
+    for (const char* name : {"n4", "n5", "n6", "n7"}) {
+      if (c.node(name)->cluster().myself().primary_id == n3) ++count;
+    }
+    return count;
+  };
+  REQUIRE(run_until_every(c, [&] { return replicas_of_n3() == 1; }, seconds(30)));
+  c.run_for(seconds(10));
+  CHECK(replicas_of_n3() == 1);  // exactly one moved, and the barrier kept one behind
+  CHECK(events(c, "replica_migration").size() == 1);
+  const auto moved = events(c, "replica_migration").front().process;
+  CHECK(c.node(moved)->replication().link_up);
+}
+
+TEST_CASE("garbage on the cluster bus drops the link, and the node keeps running", "[bus]") {
+  cluster::SimCluster c(bus_cluster(3, 0, 6));
+  std::vector<std::string> inputs = {std::string("GET / HTTP/1.1\r\n\r\n"), std::string(3000, 'x'),
+                                     std::string("RCmb") + std::string(4, '\0') + std::string(100, 'y')};
+  std::string truncated_header = "RCmb";
+  truncated_header += std::string("\x00\x00\x10\x00", 4);  // totlen 4096, then too few bytes
+  truncated_header += std::string(100, 'z');
+  inputs.push_back(truncated_header);
+  c.world().add_process("fuzzer", function_process([inputs](Env& env) {
+    for (const auto& bytes : inputs) {
+      auto conn = env.connect({"n1", 16379}, env.now() + seconds(1));
+      if (!conn) continue;
+      (*conn)->write(bytes);
+      char buf[256];
+      (*conn)->read(buf, sizeof buf, env.now() + ms(200));
+      (*conn)->close();
+    }
+  }));
+  c.run_for(seconds(3));
+  CHECK(events(c, "bus_bad_frame", "n1").size() >= 2);
+  CHECK(raw(c, "n1", {"SET", "{k2}a", "1"}) == "+OK\r\n");
+  CHECK(slotsim::test::converged(c));
+  CHECK(c.world().failures().empty());
+}

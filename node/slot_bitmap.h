@@ -1,0 +1,97 @@
+// A set of hash slots as a 16384-bit bitmap, stored as 64-bit words whose
+// bytes, little-endian, are exactly the cluster bus's `myslots` layout (slot
+// i is bit i % 8 of byte i / 8). The bus encodes and decodes every message's
+// bitmap, so the conversion is a word copy, not 16384 bit tests.
+#pragma once
+
+#include <array>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace slotsim::node {
+
+class SlotBitmap {
+ public:
+  static constexpr std::size_t kBits = 16384;
+  static constexpr std::size_t kBytes = kBits / 8;
+
+  bool test(std::size_t slot) const { return (words_[slot / 64] >> (slot % 64)) & 1u; }
+  void set(std::size_t slot, bool on = true) {
+    if (on) words_[slot / 64] |= std::uint64_t{1} << (slot % 64);
+    else reset(slot);
+  }
+  void set() { words_.fill(~std::uint64_t{0}); }
+  void reset(std::size_t slot) { words_[slot / 64] &= ~(std::uint64_t{1} << (slot % 64)); }
+  void reset() { words_.fill(0); }
+
+  std::size_t count() const {
+    std::size_t n = 0;
+    for (auto w : words_) n += static_cast<std::size_t>(std::popcount(w));
+    return n;
+  }
+  bool none() const {
+    for (auto w : words_) {
+      if (w != 0) return false;
+    }
+    return true;
+  }
+  bool any() const { return !none(); }
+  bool all() const {
+    for (auto w : words_) {
+      if (w != ~std::uint64_t{0}) return false;
+    }
+    return true;
+  }
+
+  SlotBitmap& operator|=(const SlotBitmap& other) {
+    for (std::size_t i = 0; i < kWords; ++i) words_[i] |= other.words_[i];
+    return *this;
+  }
+  SlotBitmap& operator&=(const SlotBitmap& other) {
+    for (std::size_t i = 0; i < kWords; ++i) words_[i] &= other.words_[i];
+    return *this;
+  }
+  friend SlotBitmap operator&(SlotBitmap a, const SlotBitmap& b) { return a &= b; }
+  friend SlotBitmap operator|(SlotBitmap a, const SlotBitmap& b) { return a |= b; }
+  SlotBitmap operator~() const {
+    SlotBitmap out;
+    for (std::size_t i = 0; i < kWords; ++i) out.words_[i] = ~words_[i];
+    return out;
+  }
+  friend bool operator==(const SlotBitmap&, const SlotBitmap&) = default;
+
+  // The bus layout: kBytes bytes.
+  void append_bytes(std::string& out) const {
+    const std::size_t at = out.size();
+    out.resize(at + kBytes);
+    if constexpr (std::endian::native == std::endian::little) {
+      std::memcpy(out.data() + at, words_.data(), kBytes);
+    } else {
+      for (std::size_t i = 0; i < kBytes; ++i) out[at + i] = static_cast<char>((words_[i / 8] >> (8 * (i % 8))) & 0xff);
+    }
+  }
+  // bytes must hold at least kBytes.
+  static SlotBitmap from_bytes(std::string_view bytes) {
+    SlotBitmap out;
+    if constexpr (std::endian::native == std::endian::little) {
+      std::memcpy(out.words_.data(), bytes.data(), kBytes);
+      return out;
+    }
+    for (std::size_t i = 0; i < kWords; ++i) {
+      std::uint64_t w = 0;
+      for (int b = 0; b < 8; ++b) w |= std::uint64_t{static_cast<unsigned char>(bytes[i * 8 + b])} << (8 * b);
+      out.words_[i] = w;
+    }
+    return out;
+  }
+
+ private:
+  static constexpr std::size_t kWords = kBits / 64;
+  std::array<std::uint64_t, kWords> words_{};
+};
+
+}  // namespace slotsim::node
