@@ -22,7 +22,10 @@ CallResult RespClient::call(const std::vector<std::string>& args, Nanos deadline
       conn_ = std::move(conn).value();
     }
     const IoError e = conn_->write(node::encode_command(args));
-    if (e == IoError::ok) break;
+    if (e == IoError::ok) {
+      result.sent = true;
+      break;
+    }
     disconnect();
     if (!reused || attempt > 0) {
       result.error = e;

@@ -15,6 +15,9 @@ namespace slotsim::client {
 struct CallResult {
   IoError error = IoError::ok;  // ok: reply holds the answer
   node::RespValue reply;
+  // Whether the command left this client. When false and error != ok, the
+  // server never saw it (a failed connect): it certainly did not happen.
+  bool sent = false;
 };
 
 class RespClient {

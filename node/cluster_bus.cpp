@@ -120,6 +120,9 @@ void Node::read_link(const std::shared_ptr<BusLink>& link) {
         break;
       }
       if (decoded.status == bus::Decoded::Status::ignored) continue;
+      // Packets wait for a running command, as in Redis's single thread.
+      while (busy_) idle_->wait_until(kForever);
+      if (link->freed) break;
       process_packet(*link, decoded.message);
       before_sleep();
     }
@@ -573,8 +576,10 @@ void Node::process_packet(BusLink& link, const bus::Message& m) {
         todo_update_state_ = true;
       }
       if (sender->primary_id != m.primary_id && cluster_.find(m.primary_id) != nullptr) {
+        const std::string old_primary = sender->primary_id;
         sender->primary_id = m.primary_id;
         if (ClusterNode* primary = cluster_.find(m.primary_id)) primary->migrate_to = true;
+        forget_migrate_to_if_orphaned(old_primary);
         todo_save_config_ = true;
       }
     }
@@ -755,6 +760,17 @@ void Node::clear_node_failure_if_needed(ClusterNode& node) {
     todo_update_state_ = true;
     todo_save_config_ = true;
   }
+}
+
+void Node::forget_migrate_to_if_orphaned(const std::string& primary_id) {
+  // A primary left with no replica at all is no longer a migration target
+  // (clusterNodeRemoveSlave): an operator's move of its last replica stands.
+  ClusterNode* primary = cluster_.find(primary_id);
+  if (primary == nullptr) return;
+  for (const auto& [id, node] : cluster_.nodes()) {
+    if (!node.primary && node.primary_id == primary_id) return;
+  }
+  primary->migrate_to = false;
 }
 
 // ---------------------------------------------------------------- epochs

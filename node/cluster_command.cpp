@@ -95,9 +95,8 @@ std::string Node::cluster_command(Client& client, Command& args) {
   if (sub == "meet") {
     long long port = 0;
     long long cport = 0;
-    if (!parse_ll(args[3], port) || (argc > 4 && !parse_ll(args[4], cport))) {
-      return reply::error("ERR Invalid TCP base port specified: " + args[3]);
-    }
+    if (!parse_ll(args[3], port)) return reply::error("ERR Invalid TCP base port specified: " + args[3]);
+    if (argc > 4 && !parse_ll(args[4], cport)) return reply::error("ERR Invalid TCP bus port specified: " + args[4]);
     if (argc == 4) cport = port + 10000;
     if (argc > 5 || port <= 0 || port > 65535 || cport <= 0 || cport > 65535 || args[2].empty()) {
       return reply::error("ERR Invalid node address specified: " + args[2] + ":" + args[3]);
@@ -266,16 +265,27 @@ std::string Node::cluster_setslot(Client& client, Command& args) {
   const bool replicated = config_.variants.migration_state_replication == Variants::MigrationStateReplication::on;
   // Valkey's replicated SETSLOT takes a trailing TIMEOUT <ms> for the replica acknowledgements.
   Nanos ack_timeout = kReplicatedSetslotTimeout;
-  if (replicated && args.size() >= 6 && lowercase(args[args.size() - 2]) == "timeout") {
-    long long timeout_ms = 0;
-    if (!parse_ll(args.back(), timeout_ms)) return reply::error("ERR Invalid timeout value");
-    if (timeout_ms < 0) return reply::error("ERR timeout is negative");
-    ack_timeout = timeout_ms == 0 ? kForever : ms(timeout_ms);
-    args.resize(args.size() - 2);
+  if (replicated && args.size() > 3) {
+    // Options follow the action's own arguments (none for STABLE, one otherwise).
+    const std::size_t options_at = lowercase(args[3]) == "stable" ? 4 : 5;
+    while (options_at < args.size() && lowercase(args[options_at]) == "timeout") {
+      if (options_at + 1 >= args.size()) return reply::error("ERR Missing timeout value");
+      long long timeout_ms = 0;
+      if (!parse_ll(args[options_at + 1], timeout_ms)) {
+        return reply::error("ERR timeout is not an integer or out of range");
+      }
+      if (timeout_ms < 0) return reply::error("ERR timeout is negative");
+      ack_timeout = timeout_ms == 0 ? kForever : ms(timeout_ms);
+      args.erase(args.begin() + static_cast<std::ptrdiff_t>(options_at),
+                 args.begin() + static_cast<std::ptrdiff_t>(options_at) + 2);
+    }
   }
   if (std::string error = setslot_check(args, false); !error.empty()) return error;
   const std::size_t replicas = repl_.replicas.size();
-  if (replicated && replicas > 0) {
+  if (replicated && replicas > 0 && transaction_effects_ != nullptr) {
+    // Inside EXEC nothing may block: the replicas get it in the stream, unacknowledged.
+    feed_replication_stream(encode_command(args));
+  } else if (replicated && replicas > 0) {
     // Replicas learn the change first (with an acknowledgement), so a failover
     // right after it cannot forget it. The primary applies it once they all have.
     feed_replication_stream(encode_command(args));
@@ -283,11 +293,11 @@ std::string Node::cluster_setslot(Client& client, Command& args) {
     wait.offset = repl_.offset;
     wait.replicas = replicas;
     wait.deadline = ack_timeout == kForever ? kForever : saturating_add(env_.now(), ack_timeout);
-    wait.finish = [this, args](std::size_t acked) mutable {
+    wait.finish = [this, args, replicas](std::size_t acked) mutable {
       while (busy_) idle_->wait_until(kForever);
       busy_ = true;
       std::string result;
-      if (acked < repl_.replicas.size() || repl_.replicas.empty()) {
+      if (acked < replicas) {
         env_.trace("setslot_not_acked", "slot=" + args[2] + " acked=" + std::to_string(acked));
         result = reply::error("NOREPLICAS Not enough good replicas to write.");
       } else if (std::string error = setslot_check(args, false); !error.empty()) {

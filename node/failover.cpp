@@ -148,7 +148,8 @@ void Node::send_failover_auth_if_needed(ClusterNode& requester, const bus::Messa
   // The vote is on disk before anyone hears of it: a restart cannot vote twice.
   cluster_.last_vote_epoch = cluster_.current_epoch;
   primary->voted_time_ms = now;
-  save_config();
+  // Redis exits when it cannot save here; not voting is the safe equivalent.
+  if (!save_config()) return deny("reason=config_not_saved");
   env_.trace("vote_granted", "to=" + requester.id + " epoch=" + std::to_string(cluster_.current_epoch));
   if (BusLink* link = outbound_link(requester)) send_message(*link, build_header(bus::MessageType::failover_auth_ack));
 }
@@ -229,8 +230,10 @@ void Node::set_my_primary(const std::string& primary_id, bool close_slots) {
     }
   }
   const bool changed = me.primary_id != primary_id;
+  const std::string old_primary = me.primary_id;
   me.primary_id = primary_id;
   if (ClusterNode* primary = cluster_.find(primary_id)) primary->migrate_to = true;
+  if (changed && !old_primary.empty()) forget_migrate_to_if_orphaned(old_primary);
   env_.trace("role", "replica_of=" + primary_id);
   reset_manual_failover();
   if (changed || repl_.generation == 0 || !repl_.link_up) replication_set_primary();
@@ -255,7 +258,10 @@ void Node::handle_replica_migration(std::size_t max_replicas) {
   ClusterNode* target = nullptr;
   for (auto& [id, node_ref] : cluster_.nodes()) {
     auto& node = const_cast<ClusterNode&>(node_ref);
-    if (!node.primary || node.fail) continue;
+    if (!node.primary || node.fail) {
+      node.orphaned_time_ms = 0;
+      continue;
+    }
     std::size_t node_ok_replicas = 0;
     for (const auto& [rid, replica] : cluster_.nodes()) {
       if (!replica.primary && replica.primary_id == id && !replica.fail) ++node_ok_replicas;

@@ -75,20 +75,23 @@ void Node::load_or_create_config() {
   save_config();
 }
 
-void Node::save_config() {
+bool Node::save_config() {
+  todo_save_config_ = false;
   update_cluster_state();
   // Write a temp file, sync it, rename it over nodes.conf, sync the directory:
   // a crash at any point leaves either the old or the new file, whole.
   const std::string text = cluster_.render_config(now_ms());
   auto tmp = env_.open_file("nodes.conf.tmp", OpenMode::create_truncate);
-  if (!tmp) {
-    env_.trace("config_save_failed", std::string(to_string(tmp.error())));
-    return;
+  IoError error = tmp ? IoError::ok : tmp.error();
+  if (error == IoError::ok) error = (*tmp)->append(text);
+  if (error == IoError::ok) error = (*tmp)->sync();
+  if (error == IoError::ok) error = env_.rename_file("nodes.conf.tmp", kConfigFileName);
+  if (error == IoError::ok) error = env_.sync_directory();
+  if (error != IoError::ok) {
+    env_.trace("config_save_failed", std::string(to_string(error)));
+    return false;
   }
-  (*tmp)->append(text);
-  (*tmp)->sync();
-  env_.rename_file("nodes.conf.tmp", kConfigFileName);
-  env_.sync_directory();
+  return true;
 }
 
 void Node::accept_loop() {
@@ -155,6 +158,11 @@ void Node::serve(std::shared_ptr<Connection> shared_conn) {
         // A blocked client (WAIT): what it sent after stays queued, as in Redis.
         if (!replies.empty() && conn.write(replies) != IoError::ok) return;
         replies = finish_replica_wait(client);
+        if (client.close_after_reply) {
+          conn.write(replies);
+          conn.close();
+          return;
+        }
       }
     }
     buffer.erase(0, offset);
@@ -169,6 +177,9 @@ void Node::serve(std::shared_ptr<Connection> shared_conn) {
 void Node::cron_loop() {
   for (;;) {
     env_.sleep(ms(100));
+    // Redis's cron never runs in the middle of a command (a MIGRATE blocks
+    // its whole event loop): no role change or pause may land inside one.
+    while (busy_) idle_->wait_until(kForever);
     aof_.sync_every_second(env_.now());
     if (config_.cluster_enabled) bus_cron();
     replication_cron();

@@ -75,7 +75,8 @@ class Node final : public Service {
     bool multi_dirty = false;
     std::vector<Command> queued;
     std::uint64_t woff = 0;
-    std::string listening_port;  // REPLCONF listening-port, from a replica-to-be  // the replication offset after this client's last write (WAIT)
+    std::string listening_port;  // REPLCONF listening-port, from a replica-to-be
+    bool close_after_reply = false;  // the replication offset after this client's last write (WAIT)
     // Set by a command that must wait for replica acknowledgements (WAIT, a
     // replicated SETSLOT); process() waits without holding the command lock.
     struct ReplicaWait {
@@ -93,7 +94,8 @@ class Node final : public Service {
   };
 
   void load_or_create_config();
-  void save_config();  // also refreshes the cluster state
+  // Also refreshes the cluster state. False if nodes.conf could not be made durable.
+  bool save_config();
   void update_cluster_state();
   void accept_loop();
   void serve(std::shared_ptr<Connection> conn);
@@ -131,6 +133,7 @@ class Node final : public Service {
   void delete_node(const std::string& id);
   void handle_config_epoch_collision(const ClusterNode& sender);
   void set_node_as_primary(ClusterNode& node);
+  void forget_migrate_to_if_orphaned(const std::string& primary_id);
   bool bump_epoch_without_consensus(const char* reason);
 
   // --- slot ownership from claims (slot_config.cpp) ---

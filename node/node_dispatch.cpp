@@ -153,11 +153,18 @@ bool Node::is_write_request(const Client& client, const std::string& name) const
 
 std::string Node::process(Client& client, Command& args) {
   const std::string name = lowercase(args[0]);
-  // A primary handing over in a manual failover holds writes until it is done;
-  // once it has become a replica they are redirected.
-  while (writes_paused() && is_write_request(client, name)) unpaused_->wait_until(writes_paused_until_);
-  // One command at a time, as in Redis's single thread: wait for a blocked one.
-  while (busy_) idle_->wait_until(kForever);
+  // One command at a time, as in Redis's single thread: wait for a blocked
+  // one. A primary handing over in a manual failover holds writes until it is
+  // done; once it has become a replica they are redirected.
+  for (;;) {
+    if (busy_) {
+      idle_->wait_until(kForever);
+    } else if (writes_paused() && is_write_request(client, name)) {
+      unpaused_->wait_until(writes_paused_until_);
+    } else {
+      break;
+    }
+  }
   busy_ = true;
   std::string result;
   const CommandSpec* data_spec = find_data_command(name);
@@ -221,7 +228,8 @@ std::string Node::process(Client& client, Command& args) {
 std::string Node::execute(Client& client, const std::string& name, Command& args) {
   if (const CommandSpec* spec = find_data_command(name)) {
     // A replica never expires keys itself: it hides them until its primary's DEL arrives.
-    const ExpiryMode mode = cluster_.myself().primary ? ExpiryMode::active : ExpiryMode::hidden;
+    // Nor does a paused primary: its dataset and offset must hold still for the replica taking over.
+    const ExpiryMode mode = cluster_.myself().primary && !writes_paused() ? ExpiryMode::active : ExpiryMode::hidden;
     CommandOutcome outcome = execute_data_command(*spec, keys_, env_.now(), args, mode);
     propagate(outcome.propagate);
     return outcome.reply;

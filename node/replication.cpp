@@ -176,7 +176,16 @@ void Node::serve_replica(const std::shared_ptr<Connection>& conn, const Client& 
       }
     }
     buffer.erase(0, offset);
-    ReadResult r = conn->read(chunk, sizeof chunk);
+    auto it = repl_.replicas.find(serial);
+    if (it == repl_.replicas.end() || out->closed()) break;
+    // A replica silent for repl-timeout is dropped: a partition does not close TCP.
+    const Nanos silent_until = saturating_add(it->second.ack_time_ms * kNanosPerMilli, kReplTimeout);
+    ReadResult r = conn->read(chunk, sizeof chunk, silent_until);
+    if (r.error == IoError::timeout && repl_.replicas.count(serial) != 0 &&
+        now_ms() - repl_.replicas.at(serial).ack_time_ms < kReplTimeout / kNanosPerMilli) {
+      continue;  // it acked meanwhile
+    }
+    if (r.error == IoError::timeout) env_.trace("replica_timeout", "peer=" + it->second.address);
     if (r.error != IoError::ok || out->closed() || repl_.replicas.count(serial) == 0) break;
     buffer.append(chunk, r.n);
   }
@@ -223,11 +232,18 @@ std::string Node::wait_command(Client& client, const Command& args) {
 std::string Node::finish_replica_wait(Client& client) {
   Client::ReplicaWait wait = std::move(*client.wait);
   client.wait.reset();
-  // Ask every replica for its offset now rather than within a second.
-  if (!repl_.replicas.empty() && acked_replicas(wait.offset) < wait.replicas) {
+  // Ask every replica for its offset now rather than within a second (not
+  // while paused for a manual failover: GETACK would move the offset).
+  if (!repl_.replicas.empty() && acked_replicas(wait.offset) < wait.replicas && !writes_paused()) {
     feed_replication_stream(encode_command({"REPLCONF", "GETACK", "*"}));
   }
+  const std::uint64_t history = repl_.generation;
   for (;;) {
+    // Demoted while waiting: Redis answers every blocked client and drops it.
+    if (repl_.generation != history || !cluster_.myself().primary) {
+      client.close_after_reply = true;
+      return reply::error("UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)");
+    }
     const std::size_t acked = acked_replicas(wait.offset);
     if (acked >= wait.replicas || env_.now() >= wait.deadline) return wait.finish(acked);
     replica_acks_->wait_until(wait.deadline);
@@ -236,20 +252,24 @@ std::string Node::finish_replica_wait(Client& client) {
 
 std::string Node::replconf_command(Client& client, const Command& args) {
   if (args.size() % 2 == 0) return reply::syntax_error();
-  const std::string option = lowercase(args[1]);
-  if (option == "listening-port") client.listening_port = args[2];
-  // An ACK from a client that is not a replica is ignored without a reply.
-  if (option == "ack" || option == "getack") return {};
-  if (option == "listening-port" || option == "capa" || option == "ip-address" || option == "rdb-only") {
-    return reply::ok();
+  for (std::size_t i = 1; i + 1 < args.size(); i += 2) {
+    const std::string option = lowercase(args[i]);
+    // An ACK from a client that is not a replica is ignored without a reply.
+    if (option == "ack" || option == "getack") return {};
+    if (option == "listening-port") {
+      client.listening_port = args[i + 1];
+    } else if (option != "capa" && option != "ip-address" && option != "rdb-only") {
+      return reply::error("ERR Unrecognized REPLCONF option: " + args[i]);
+    }
   }
-  return reply::error("ERR Unrecognized REPLCONF option: " + args[1]);
+  return reply::ok();
 }
 
 // ---------------------------------------------------------------- replica side
 
 void Node::replication_set_primary() {
   ++repl_.generation;
+  replica_acks_->notify_all();  // blocked WAITs learn they are on a replica now
   if (repl_.primary_conn) repl_.primary_conn->close();
   repl_.primary_conn.reset();
   if (repl_.link_up || repl_.down_since_ms == 0) repl_.down_since_ms = now_ms();
@@ -352,10 +372,11 @@ void Node::replica_link_loop(std::uint64_t generation) {
             feed_replication_stream(transaction_raw);
             continue;
           }
-          apply_replicated(parsed.args, raw);
+          // GETACK is answered with the offset before it, as Redis does.
           if (name == "replconf" && parsed.args.size() >= 2 && lowercase(parsed.args[1]) == "getack") {
             send_replica_ack();
           }
+          apply_replicated(parsed.args, raw);
         }
         buffer.erase(0, std::min(offset, buffer.size()));
         aof_.sync_if_always();
@@ -424,7 +445,7 @@ bool Node::replica_sync(Connection& conn, std::string& buffer) {
     return false;
   }
   const auto offset = redis_string_to_ll(words[2]);
-  auto header = read_line(conn, buffer, kForever);
+  auto header = read_line(conn, buffer, saturating_add(env_.now(), kReplTimeout));
   if (!offset || !header || header->empty() || (*header)[0] != '$') return false;
   const auto length = redis_string_to_ll(std::string_view(*header).substr(1));
   if (!length || *length < 0) return false;
@@ -433,14 +454,7 @@ bool Node::replica_sync(Connection& conn, std::string& buffer) {
   }
   const std::string payload = buffer.substr(0, static_cast<std::size_t>(*length));
   buffer.erase(0, static_cast<std::size_t>(*length));
-  // A full copy replaces everything: writes this node took that the primary
-  // never saw are gone now (the documented way Redis loses them).
-  const std::size_t dropped = keys_.size();
-  keys_.clear();
-  keys_.take_expired();
-  if (config_.variants.migration_state_replication == Variants::MigrationStateReplication::on) {
-    for (int slot = 0; slot < kSlotCount; ++slot) cluster_.clear_migration(slot);
-  }
+  // Parse it all before touching anything: a bad payload leaves us as we were.
   std::vector<Command> dataset;
   std::size_t pos = 0;
   while (pos < payload.size()) {
@@ -448,6 +462,14 @@ bool Node::replica_sync(Connection& conn, std::string& buffer) {
     if (parsed.status != ParsedRequest::Status::command && parsed.status != ParsedRequest::Status::empty) return false;
     pos += parsed.consumed;
     if (parsed.status == ParsedRequest::Status::command) dataset.push_back(std::move(parsed.args));
+  }
+  // A full copy replaces everything: writes this node took that the primary
+  // never saw are gone now (the documented way Redis loses them).
+  const std::size_t dropped = keys_.size();
+  keys_.clear();
+  keys_.take_expired();
+  if (config_.variants.migration_state_replication == Variants::MigrationStateReplication::on) {
+    for (int slot = 0; slot < kSlotCount; ++slot) cluster_.clear_migration(slot);
   }
   for (const auto& args : dataset) {
     if (lowercase(args[0]) == "cluster") {

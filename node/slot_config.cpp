@@ -51,7 +51,17 @@ void Node::update_slots_config_with(const std::string& sender_id, std::uint64_t 
 
   for (int slot = 0; slot < kSlotCount; ++slot) {
     const auto bit = static_cast<std::size_t>(slot);
-    const std::string owner = cluster_.owner(slot);
+    const std::string& owner_ref = cluster_.owner(slot);
+    if (claimed.test(bit)) {
+      if (owner_ref == sender_id) {
+        cluster_.owner_not_claiming.reset(bit);
+        ++sender_slots;
+        continue;
+      }
+    } else if (owner_ref != sender_id && !replicated_migrations) {
+      continue;  // the common case: a slot the sender neither claims nor owns
+    }
+    const std::string owner = owner_ref;  // assign() below changes the table
     if (claimed.test(bit)) {
       ++sender_slots;
       if (owner == sender_id) {

@@ -253,6 +253,12 @@ TEST_CASE("a manual failover loses no acknowledged write", "[bus]") {
       env.sleep(ms(1));
     }
   }));
+  // Another client keeps waiting for replicas: its GETACKs must not move the
+  // paused primary's offset away from the replica that is catching up.
+  c.world().add_process("waiter", function_process([&](Env& env) {
+    client::RespClient client(env, Address{"n1", 6379});
+    while (!redirected) client.call({"WAIT", "1", "100"}, env.now() + seconds(15));
+  }));
   c.run_for(ms(500));
   CHECK(raw(c, "n4", {"CLUSTER", "FAILOVER"}) == "+OK\r\n");
   REQUIRE(run_until_every(c, [&] { return redirected && is_primary(c, "n4"); }, seconds(20)));
@@ -411,4 +417,13 @@ TEST_CASE("garbage on the cluster bus drops the link, and the node keeps running
   CHECK(raw(c, "n1", {"SET", "{k2}a", "1"}) == "+OK\r\n");
   CHECK(slotsim::test::converged(c));
   CHECK(c.world().failures().empty());
+}
+
+TEST_CASE("an operator's move of a primary's last replica is not undone by replica migration", "[bus]") {
+  cluster::SimCluster c(bus_cluster(3, 1, 12));  // n5 is n2's only replica
+  c.run_for(seconds(2));
+  CHECK(raw(c, "n5", {"CLUSTER", "REPLICATE", c.node_id("n3")}) == "+OK\r\n");
+  c.run_for(seconds(30));
+  CHECK(c.node("n5")->cluster().myself().primary_id == c.node_id("n3"));
+  CHECK(events(c, "replica_migration").empty());
 }

@@ -163,8 +163,25 @@ TEST_CASE("replicated SETSLOT waits for the replicas and fails without them", "[
   CHECK(c.node("n2")->cluster().importing_from(kSlot) != nullptr);
   CHECK(c.node("n5")->cluster().importing_from(kSlot) != nullptr);
   CHECK(raw(c, "n2", {"CLUSTER", "SETSLOT", std::to_string(kSlot), "IMPORTING", c.node_id("n1"), "TIMEOUT", "x"}) ==
-        "-ERR Invalid timeout value\r\n");
+        "-ERR timeout is not an integer or out of range\r\n");
   // A replica refuses SETSLOT from a client.
   CHECK(raw(c, "n5", {"CLUSTER", "SETSLOT", std::to_string(kSlot), "STABLE"}) ==
         "-ERR Please use SETSLOT only with masters.\r\n");
+}
+
+TEST_CASE("replicated SETSLOT needs every replica it waited for, even if one leaves", "[migration_failover]") {
+  auto options = bus_cluster(3, 2, 34);
+  options.node.variants.migration_state_replication = Variant::on;
+  cluster::SimCluster c(options);  // n2's replicas: n6 and n7
+  c.run_for(seconds(1));
+  c.world().pause(c.process("n6"));
+  c.world().add_process("nemesis", function_process([&](Env& env) {
+    env.sleep(ms(500));
+    c.crash("n6");
+  }));
+  CHECK(raw(c, "n2", {"CLUSTER", "SETSLOT", std::to_string(kSlot), "IMPORTING", c.node_id("n1"), "TIMEOUT", "3000"}) ==
+        "-NOREPLICAS Not enough good replicas to write.\r\n");
+  CHECK(c.node("n2")->cluster().importing_from(kSlot) == nullptr);
+  CHECK(raw(c, "n2", {"CLUSTER", "SETSLOT", std::to_string(kSlot), "IMPORTING", c.node_id("n1"), "TIMEOUT"}) ==
+        "-ERR Missing timeout value\r\n");
 }

@@ -116,3 +116,49 @@ TEST_CASE("an old primary that returns as a replica drops the writes its success
   CHECK(detail_field(syncs.back().detail, "dropped_keys") != "0");
   CHECK_FALSE(events(c, "promoted", "n4").empty());
 }
+
+TEST_CASE("a WAIT blocked on a primary that is demoted is answered and closed", "[replication]") {
+  cluster::SimCluster c(bus_cluster(3, 1, 5));
+  c.run_for(seconds(1));
+  std::string reply = "<none>";
+  c.world().add_process("waiter", function_process([&](Env& env) {
+    client::RespClient client(env, Address{"n1", 6379});
+    client.call({"SET", "{k2}a", "1"}, env.now() + seconds(1));
+    const auto r = client.call({"WAIT", "5", "0"}, env.now() + seconds(60));
+    reply = r.error == IoError::ok ? node::encode_reply(r.reply) : "<" + std::string(to_string(r.error)) + ">";
+  }));
+  c.run_for(ms(200));
+  CHECK(raw(c, "n4", {"CLUSTER", "FAILOVER"}) == "+OK\r\n");
+  REQUIRE(run_until_every(c, [&] { return reply != "<none>"; }, seconds(20)));
+  CHECK(reply == "-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)\r\n");
+}
+
+TEST_CASE("REPLCONF from a plain client", "[replication]") {
+  cluster::SimCluster c(bus_cluster(3, 0));
+  CHECK(raw(c, "n1", {"REPLCONF"}) == "+OK\r\n");
+  CHECK(raw(c, "n1", {"REPLCONF", "listening-port", "1234"}) == "+OK\r\n");
+  CHECK(raw(c, "n1", {"REPLCONF", "listening-port"}) == "-ERR syntax error\r\n");
+  CHECK(raw(c, "n1", {"REPLCONF", "foo", "bar"}) == "-ERR Unrecognized REPLCONF option: foo\r\n");
+  CHECK(raw(c, "n1", {"REPLCONF", "ACK", "0"}, ms(300)) == "<timeout>");  // no reply at all
+}
+
+TEST_CASE("a primary is not demoted in the middle of a MIGRATE", "[replication]") {
+  cluster::SimCluster c(bus_cluster(3, 1, 6));
+  CHECK(raw(c, "n1", {"SET", "{k2}m", "1"}) == "+OK\r\n");
+  CHECK(raw(c, "n2", {"CLUSTER", "SETSLOT", "449", "IMPORTING", c.node_id("n1")}) == "+OK\r\n");
+  CHECK(raw(c, "n1", {"CLUSTER", "SETSLOT", "449", "MIGRATING", c.node_id("n2")}) == "+OK\r\n");
+  c.run_for(seconds(1));
+  // The MIGRATE's traffic to n2 is held up for a second; a manual failover starts meanwhile.
+  c.world().network().clog("n1", "n2", c.world().now() + seconds(1));
+  c.world().add_process("operator", function_process([&](Env& env) {
+    env.sleep(ms(200));
+    client::RespClient client(env, Address{"n4", 6379});
+    client.call({"CLUSTER", "FAILOVER"}, env.now() + seconds(1));
+  }));
+  CHECK(raw(c, "n1", {"MIGRATE", "n2", "6379", "{k2}m", "0", "5000"}) == "+OK\r\n");
+  REQUIRE(run_until_every(c, [&] { return is_primary(c, "n4") && replica_caught_up(c, "n4", "n1"); }, seconds(20)));
+  // The key moved exactly once, and the old primary agrees with the new one.
+  CHECK(c.node("n4")->keyspace().peek("{k2}m") == nullptr);
+  CHECK(c.node("n1")->keyspace().peek("{k2}m") == nullptr);
+  CHECK(c.node("n2")->keyspace().peek("{k2}m") != nullptr);
+}

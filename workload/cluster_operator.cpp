@@ -1,0 +1,221 @@
+#include "workload/cluster_operator.h"
+
+#include <algorithm>
+#include <set>
+
+#include "node/cluster_state.h"
+#include "node/hash_slot.h"
+
+namespace slotsim::workload {
+
+namespace {
+
+std::string describe(const std::vector<std::string>& args) {
+  std::string out;
+  for (const auto& arg : args) out += (out.empty() ? "" : " ") + arg;
+  return out;
+}
+
+std::string describe(const client::CallResult& r) {
+  if (r.error != IoError::ok) return "<" + std::string(to_string(r.error)) + ">";
+  if (r.reply.type == node::RespValue::Type::error) return "-" + r.reply.text;
+  if (r.reply.type == node::RespValue::Type::integer) return ":" + std::to_string(r.reply.integer);
+  return r.reply.text;
+}
+
+}  // namespace
+
+ClusterOperator::ClusterOperator(Env& env, std::vector<Address> nodes, Nanos command_timeout)
+    : env_(env), nodes_(std::move(nodes)), command_timeout_(command_timeout) {}
+
+client::CallResult ClusterOperator::call(const Address& node, const std::vector<std::string>& args) {
+  auto& conn = connections_[node];
+  if (!conn) conn = std::make_unique<client::RespClient>(env_, node);
+  auto result = conn->call(args, saturating_add(env_.now(), command_timeout_));
+  env_.trace("operator_call", "node=" + node.to_string() + " cmd=" + args[0] + (args.size() > 1 ? "_" + args[1] : "") +
+                                  " reply=" + (result.error != IoError::ok ? std::string(to_string(result.error))
+                                               : result.reply.type == node::RespValue::Type::error ? "error"
+                                                                                                 : "ok"));
+  return result;
+}
+
+OperatorResult ClusterOperator::expect_ok(const Address& node, const std::vector<std::string>& args) {
+  const auto r = call(node, args);
+  if (r.error == IoError::ok && r.reply.type != node::RespValue::Type::error) return {};
+  return {false, node.to_string() + ": " + describe(args) + " -> " + describe(r)};
+}
+
+std::vector<ClusterOperator::NodeInfo> ClusterOperator::cluster_view() {
+  // Each node is the authority on itself: its own line of CLUSTER NODES says
+  // its role, the slots it serves and its open slots.
+  std::vector<NodeInfo> view;
+  for (const Address& address : nodes_) {
+    const auto r = call(address, {"CLUSTER", "NODES"});
+    if (r.error != IoError::ok || r.reply.type != node::RespValue::Type::bulk) continue;
+    node::ClusterState state;
+    if (node::ClusterState::parse_config(r.reply.text, state)) continue;
+    const node::ClusterNode& me = state.myself();
+    NodeInfo info;
+    info.address = address;
+    info.id = me.id;
+    info.primary = me.primary;
+    info.primary_id = me.primary_id;
+    info.slots = state.slots_of(me.id);
+    info.migrating = state.migrating();
+    info.importing = state.importing();
+    view.push_back(std::move(info));
+  }
+  return view;
+}
+
+const ClusterOperator::NodeInfo* ClusterOperator::by_id(const std::vector<NodeInfo>& view,
+                                                         const std::string& id) const {
+  for (const auto& info : view) {
+    if (info.id == id) return &info;
+  }
+  return nullptr;
+}
+
+OperatorResult ClusterOperator::create(int primaries, Nanos settle) {
+  for (std::size_t i = 1; i < nodes_.size(); ++i) {
+    if (auto r = expect_ok(nodes_[i], {"CLUSTER", "MEET", nodes_[0].host, std::to_string(nodes_[0].port)}); !r.ok) {
+      return r;
+    }
+  }
+  const int per = node::kSlotCount / primaries;
+  for (int i = 0; i < primaries; ++i) {
+    const int first = i * per;
+    const int last = i == primaries - 1 ? node::kSlotCount - 1 : first + per - 1;
+    if (auto r = expect_ok(nodes_[static_cast<std::size_t>(i)],
+                           {"CLUSTER", "ADDSLOTSRANGE", std::to_string(first), std::to_string(last)});
+        !r.ok) {
+      return r;
+    }
+  }
+  // Replicas need their primary known as a primary first: wait for gossip.
+  const Nanos end = saturating_add(env_.now(), settle);
+  for (std::size_t i = static_cast<std::size_t>(primaries); i < nodes_.size(); ++i) {
+    const Address& primary = nodes_[(i - static_cast<std::size_t>(primaries)) % static_cast<std::size_t>(primaries)];
+    const auto id = call(primary, {"CLUSTER", "MYID"});
+    if (id.error != IoError::ok) return {false, "CLUSTER MYID on " + primary.to_string() + " -> " + describe(id)};
+    OperatorResult r;
+    do {
+      r = expect_ok(nodes_[i], {"CLUSTER", "REPLICATE", id.reply.text});
+      if (!r.ok) env_.sleep(ms(200));
+    } while (!r.ok && env_.now() < end);
+    if (!r.ok) return r;
+  }
+  for (const Address& address : nodes_) {
+    for (;;) {
+      const auto info = call(address, {"CLUSTER", "INFO"});
+      if (info.error == IoError::ok && info.reply.text.rfind("cluster_state:ok", 0) == 0) break;
+      if (env_.now() >= end) return {false, address.to_string() + " never reached cluster_state:ok"};
+      env_.sleep(ms(200));
+    }
+  }
+  return {};
+}
+
+OperatorResult ClusterOperator::migrate_keys(const Address& from, const Address& to, int slot, int batch) {
+  for (;;) {
+    const auto keys = call(from, {"CLUSTER", "GETKEYSINSLOT", std::to_string(slot), std::to_string(batch)});
+    if (keys.error != IoError::ok || keys.reply.type != node::RespValue::Type::array) {
+      return {false, from.to_string() + ": GETKEYSINSLOT " + std::to_string(slot) + " -> " + describe(keys)};
+    }
+    if (keys.reply.elements.empty()) return {};
+    std::vector<std::string> migrate = {"MIGRATE", to.host, std::to_string(to.port), "", "0", "5000", "KEYS"};
+    for (const auto& key : keys.reply.elements) migrate.push_back(key.text);
+    if (auto r = expect_ok(from, migrate); !r.ok) return r;
+  }
+}
+
+OperatorResult ClusterOperator::move_slot(int slot, const Address& to, int batch) {
+  const auto view = cluster_view();
+  const NodeInfo* target = nullptr;
+  const NodeInfo* source = nullptr;
+  for (const auto& info : view) {
+    if (info.address == to) target = &info;
+    if (info.primary && std::find(info.slots.begin(), info.slots.end(), slot) != info.slots.end()) source = &info;
+  }
+  if (target == nullptr) return {false, "target " + to.to_string() + " did not answer CLUSTER NODES"};
+  if (source == nullptr) return {false, "no reachable primary owns slot " + std::to_string(slot)};
+  if (source == target) return {};
+  const std::string s = std::to_string(slot);
+  env_.trace("operator_move_slot", "slot=" + s + " from=" + source->address.to_string() + " to=" + to.to_string());
+  if (auto r = expect_ok(target->address, {"CLUSTER", "SETSLOT", s, "IMPORTING", source->id}); !r.ok) return r;
+  if (auto r = expect_ok(source->address, {"CLUSTER", "SETSLOT", s, "MIGRATING", target->id}); !r.ok) return r;
+  if (auto r = migrate_keys(source->address, target->address, slot, batch); !r.ok) return r;
+  // The target first: once it owns the slot, nothing can send clients back to a dead end.
+  if (auto r = expect_ok(target->address, {"CLUSTER", "SETSLOT", s, "NODE", target->id}); !r.ok) return r;
+  if (auto r = expect_ok(source->address, {"CLUSTER", "SETSLOT", s, "NODE", target->id}); !r.ok) return r;
+  for (const auto& info : view) {
+    if (!info.primary || &info == source || &info == target) continue;
+    call(info.address, {"CLUSTER", "SETSLOT", s, "NODE", target->id});  // best effort: gossip spreads it anyway
+  }
+  return {};
+}
+
+OperatorResult ClusterOperator::failover(const Address& replica, const std::string& mode) {
+  std::vector<std::string> args = {"CLUSTER", "FAILOVER"};
+  if (!mode.empty()) args.push_back(mode);
+  env_.trace("operator_failover", "replica=" + replica.to_string() + " mode=" + (mode.empty() ? "default" : mode));
+  return expect_ok(replica, args);
+}
+
+OperatorResult ClusterOperator::fix() {
+  const auto view = cluster_view();
+  std::set<int> open_slots;
+  for (const auto& info : view) {
+    if (!info.primary) continue;
+    for (const auto& [slot, id] : info.migrating) open_slots.insert(slot);
+    for (const auto& [slot, id] : info.importing) open_slots.insert(slot);
+  }
+  for (int slot : open_slots) {
+    const std::string s = std::to_string(slot);
+    const NodeInfo* owner = nullptr;
+    for (const auto& info : view) {
+      if (info.primary && std::find(info.slots.begin(), info.slots.end(), slot) != info.slots.end()) owner = &info;
+    }
+    // The other primaries that import it or still hold keys of it.
+    std::vector<const NodeInfo*> importing;
+    for (const auto& info : view) {
+      if (!info.primary || &info == owner) continue;
+      const auto count = call(info.address, {"CLUSTER", "COUNTKEYSINSLOT", s});
+      const bool has_keys = count.error == IoError::ok && count.reply.integer > 0;
+      if (info.importing.count(slot) != 0 || has_keys) importing.push_back(&info);
+    }
+    if (owner == nullptr) {
+      if (importing.empty()) return {false, "slot " + s + " is open but no reachable primary owns or imports it"};
+      owner = importing.front();  // redis-cli picks a node that has it
+      importing.erase(importing.begin());
+      if (auto r = expect_ok(owner->address, {"CLUSTER", "SETSLOT", s, "NODE", owner->id}); !r.ok) return r;
+    }
+    env_.trace("operator_fix", "slot=" + s + " owner=" + owner->address.to_string() +
+                                   " importing=" + std::to_string(importing.size()));
+    if (importing.size() == 1 && owner->migrating.count(slot) != 0) {
+      // A migration with both ends alive: finish it (re-pointing both ends first).
+      const NodeInfo* target = importing.front();
+      if (auto r = expect_ok(target->address, {"CLUSTER", "SETSLOT", s, "IMPORTING", owner->id}); !r.ok) return r;
+      if (auto r = expect_ok(owner->address, {"CLUSTER", "SETSLOT", s, "MIGRATING", target->id}); !r.ok) return r;
+      if (auto r = migrate_keys(owner->address, target->address, slot, 10); !r.ok) return r;
+      if (auto r = expect_ok(target->address, {"CLUSTER", "SETSLOT", s, "NODE", target->id}); !r.ok) return r;
+      if (auto r = expect_ok(owner->address, {"CLUSTER", "SETSLOT", s, "NODE", target->id}); !r.ok) return r;
+      for (const auto& info : view) {
+        if (info.primary && &info != owner && &info != target) call(info.address, {"CLUSTER", "SETSLOT", s, "NODE", target->id});
+      }
+      continue;
+    }
+    // Otherwise the owner keeps the slot: close it there first (a migrating
+    // owner would send the returning keys away with ASK), then bring stranded
+    // keys back and close the others.
+    if (auto r = expect_ok(owner->address, {"CLUSTER", "SETSLOT", s, "STABLE"}); !r.ok) return r;
+    for (const NodeInfo* other : importing) {
+      if (auto r = expect_ok(other->address, {"CLUSTER", "SETSLOT", s, "IMPORTING", owner->id}); !r.ok) return r;
+      if (auto r = migrate_keys(other->address, owner->address, slot, 10); !r.ok) return r;
+      if (auto r = expect_ok(other->address, {"CLUSTER", "SETSLOT", s, "STABLE"}); !r.ok) return r;
+    }
+  }
+  return {};
+}
+
+}  // namespace slotsim::workload

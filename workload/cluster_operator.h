@@ -1,0 +1,71 @@
+// The operator: what `redis-cli --cluster` does, as a simulated process on
+// Env. It creates a cluster (MEET, ADDSLOTS, REPLICATE), moves slots the way
+// `reshard` does (SETSLOT IMPORTING on the target, MIGRATING on the source,
+// GETKEYSINSLOT + MIGRATE in batches, then SETSLOT NODE on the target, the
+// source and every other primary), triggers manual failovers, and repairs
+// half-done migrations as `--cluster fix` does.
+//
+// Every step is a command to a node and can fail (the node crashed, moved,
+// refuses); the operator reports the first failure instead of guessing, and
+// fix() is written to be run again after anything went wrong.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "client/resp_client.h"
+#include "env/env.h"
+
+namespace slotsim::workload {
+
+struct OperatorResult {
+  bool ok = true;
+  std::string error;  // the command and the reply that stopped it
+};
+
+class ClusterOperator {
+ public:
+  ClusterOperator(Env& env, std::vector<Address> nodes, Nanos command_timeout = seconds(5));
+
+  // MEET everyone to the first node, split the slots over the first
+  // `primaries` nodes, and make the rest replicas (round robin), then wait
+  // until every node reports cluster_state:ok (at most `settle`).
+  OperatorResult create(int primaries, Nanos settle = seconds(30));
+  // Moves one slot and its keys from its owner to `to`, `batch` keys per MIGRATE.
+  OperatorResult move_slot(int slot, const Address& to, int batch = 10);
+  // CLUSTER FAILOVER [FORCE|TAKEOVER] on a replica; mode "" for the default.
+  OperatorResult failover(const Address& replica, const std::string& mode = "");
+  // Closes every open slot, as `redis-cli --cluster fix`: finishes a
+  // migration whose both ends are known, moves stranded keys to the slot's
+  // owner, and sets slots stable.
+  OperatorResult fix();
+
+  // What the operator learned about a node (from CLUSTER NODES).
+  struct NodeInfo {
+    Address address;
+    std::string id;
+    bool primary = false;
+    bool failed = false;
+    std::string primary_id;
+    std::vector<int> slots;
+    std::map<int, std::string> migrating;  // slot -> target id
+    std::map<int, std::string> importing;  // slot -> source id
+  };
+  // Reads CLUSTER NODES from the first node that answers; empty on failure.
+  std::vector<NodeInfo> cluster_view();
+
+ private:
+  client::CallResult call(const Address& node, const std::vector<std::string>& args);
+  OperatorResult expect_ok(const Address& node, const std::vector<std::string>& args);
+  OperatorResult migrate_keys(const Address& from, const Address& to, int slot, int batch);
+  const NodeInfo* by_id(const std::vector<NodeInfo>& view, const std::string& id) const;
+
+  Env& env_;
+  std::vector<Address> nodes_;
+  Nanos command_timeout_;
+  std::map<Address, std::unique_ptr<client::RespClient>> connections_;
+};
+
+}  // namespace slotsim::workload
