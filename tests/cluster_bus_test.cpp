@@ -427,3 +427,22 @@ TEST_CASE("an operator's move of a primary's last replica is not undone by repli
   CHECK(c.node("n5")->cluster().myself().primary_id == c.node_id("n3"));
   CHECK(events(c, "replica_migration").empty());
 }
+
+TEST_CASE("a replica whose data is too old does not run for election", "[bus]") {
+  cluster::SimCluster c(bus_cluster(3, 1, 13));
+  c.run_for(seconds(2));
+  // n4 loses its primary n1 (and only it) for long: repl-timeout (60 s) ends
+  // the link, then the data ages past 10 x node_timeout + 10 s.
+  c.world().network().block("n1", "n4");
+  c.world().network().block("n4", "n1");
+  c.run_for(seconds(130));
+  CHECK_FALSE(c.node("n4")->replication().link_up);
+  c.crash("n1");
+  c.run_for(seconds(30));
+  CHECK_FALSE(is_primary(c, "n4"));
+  CHECK(events(c, "election_start", "n4").empty());
+  CHECK_FALSE(c.node("n2")->cluster_ok());  // n1's slots stay uncovered, as in Redis
+  // An operator can still force it.
+  CHECK(raw(c, "n4", {"CLUSTER", "FAILOVER", "FORCE"}) == "+OK\r\n");
+  REQUIRE(run_until_every(c, [&] { return is_primary(c, "n4") && converged(c); }, seconds(20)));
+}
