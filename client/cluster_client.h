@@ -59,6 +59,11 @@ class ClusterClient {
 
   // Runs one command (all keys in one slot) until an outcome or the deadline.
   ClusterResult call(const std::vector<std::string>& args, Nanos deadline);
+  // Sends a command to one node on this client's own connection to it (WAIT
+  // must go where the write went: it counts that connection's writes).
+  CallResult call_node(const Address& node, const std::vector<std::string>& args, Nanos deadline) {
+    return connection(node).call(args, deadline);
+  }
   // Reloads the slot map from any seed or known node (smart clients do it on MOVED).
   bool refresh_slot_map(Nanos deadline);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <memory>
 
 namespace slotsim::node {
 
@@ -212,7 +213,9 @@ std::string ClusterState::render_config(std::int64_t now_ms) const {
 }
 
 std::optional<std::string> ClusterState::parse_config(std::string_view text, ClusterState& out) {
-  ClusterState state;
+  // On the heap: the slot table is half a megabyte, more than a fiber's stack.
+  auto parsed = std::make_unique<ClusterState>();
+  ClusterState& state = *parsed;
   int line_number = 0;
   for (std::string_view line : split(text, '\n')) {
     ++line_number;

@@ -52,7 +52,9 @@ std::vector<ClusterOperator::NodeInfo> ClusterOperator::cluster_view() {
   for (const Address& address : nodes_) {
     const auto r = call(address, {"CLUSTER", "NODES"});
     if (r.error != IoError::ok || r.reply.type != node::RespValue::Type::bulk) continue;
-    node::ClusterState state;
+    // On the heap: a slot table is larger than a fiber's stack.
+    auto parsed = std::make_unique<node::ClusterState>();
+    node::ClusterState& state = *parsed;
     if (node::ClusterState::parse_config(r.reply.text, state)) continue;
     const node::ClusterNode& me = state.myself();
     NodeInfo info;
@@ -210,6 +212,8 @@ OperatorResult ClusterOperator::fix() {
     // keys back and close the others.
     if (auto r = expect_ok(owner->address, {"CLUSTER", "SETSLOT", s, "STABLE"}); !r.ok) return r;
     for (const NodeInfo* other : importing) {
+      // It may not even know the owner (Redis 7 ignores claims on a slot it imports).
+      call(other->address, {"CLUSTER", "SETSLOT", s, "NODE", owner->id});
       if (auto r = expect_ok(other->address, {"CLUSTER", "SETSLOT", s, "IMPORTING", owner->id}); !r.ok) return r;
       if (auto r = migrate_keys(other->address, owner->address, slot, 10); !r.ok) return r;
       if (auto r = expect_ok(other->address, {"CLUSTER", "SETSLOT", s, "STABLE"}); !r.ok) return r;

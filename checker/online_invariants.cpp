@@ -1,0 +1,74 @@
+#include "checker/online_invariants.h"
+
+namespace slotsim::checker {
+
+std::string trace_field(const std::string& detail, const std::string& key) {
+  const std::string needle = key + "=";
+  std::size_t pos = 0;
+  while ((pos = detail.find(needle, pos)) != std::string::npos) {
+    if (pos == 0 || detail[pos - 1] == ' ') {
+      const std::size_t start = pos + needle.size();
+      return detail.substr(start, detail.find(' ', start) - start);
+    }
+    pos += needle.size();
+  }
+  return "";
+}
+
+void OnlineInvariants::report(std::string invariant, Nanos time, std::string detail) {
+  // One report per distinct finding: a two-owner state lasts many snapshots.
+  if (!reported_.insert(invariant + " " + detail).second) return;
+  violations_.push_back({std::move(invariant), time, std::move(detail)});
+}
+
+void OnlineInvariants::observe(Nanos time, const std::vector<NodeView>& nodes) {
+  ++observations_;
+  for (const NodeView& view : nodes) {
+    if (!view.up) continue;
+    Epochs& seen = highest_[view.name];
+    auto check = [&](const char* what, std::uint64_t now, std::uint64_t& highest) {
+      if (now < highest) {
+        report("S1", time, view.name + " " + what + " went back from " + std::to_string(highest) + " to " +
+                               std::to_string(now));
+      }
+      highest = std::max(highest, now);
+    };
+    check("currentEpoch", view.current_epoch, seen.current);
+    check("configEpoch", view.config_epoch, seen.config);
+    check("lastVoteEpoch", view.last_vote_epoch, seen.last_vote);
+  }
+  // Two serving primaries with one configEpoch must not share a slot.
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const NodeView& a = nodes[i];
+    if (!a.up || !a.primary || !a.serving) continue;
+    for (std::size_t j = i + 1; j < nodes.size(); ++j) {
+      const NodeView& b = nodes[j];
+      if (!b.up || !b.primary || !b.serving || a.config_epoch != b.config_epoch) continue;
+      const node::SlotBitmap both = a.own_slots & b.own_slots;
+      if (both.none()) continue;
+      std::size_t first = 0;
+      while (!both.test(first)) ++first;
+      report("two-owners", time,
+             a.name + " and " + b.name + " both serve slot " + std::to_string(first) + " (and " +
+                 std::to_string(both.count() - 1) + " more) with configEpoch " + std::to_string(a.config_epoch));
+    }
+  }
+}
+
+void OnlineInvariants::on_event(Nanos time, const std::string& process, const std::string& kind,
+                                const std::string& detail) {
+  if (kind == "vote_granted") {
+    const std::string epoch = trace_field(detail, "epoch");
+    if (!votes_.insert({process, epoch}).second) {
+      report("S2", time, process + " granted a second vote in epoch " + epoch + " (" + detail + ")");
+    }
+  } else if (kind == "election_won") {
+    const std::string epoch = trace_field(detail, "epoch");
+    auto [it, fresh] = winners_.emplace(epoch, process);
+    if (!fresh && it->second != process) {
+      report("S3", time, process + " and " + it->second + " both won the election of epoch " + epoch);
+    }
+  }
+}
+
+}  // namespace slotsim::checker

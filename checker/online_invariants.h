@@ -1,0 +1,71 @@
+// Safety invariants checked while a simulation runs (../shared/INVARIANTS.md,
+// S1-S3 and the ownership rule), from snapshots of every node's own state
+// that the simulator takes, and from the trace events nodes emit:
+//
+//   S1  currentEpoch, configEpoch and lastVoteEpoch never go back on a node,
+//       across restarts too (they live in nodes.conf).
+//   S2  a primary never grants two votes in one epoch (trace: vote_granted).
+//   S3  at most one replica wins an election in a given epoch (trace: promoted).
+//   own at any moment, no two serving primaries claim the same slot with the
+//       same configEpoch (Redis tolerates two claims only with different
+//       epochs: the higher one wins everywhere).
+//
+// The checker knows nothing of the node's classes: the simulator hands it
+// NodeView snapshots, so it can check any implementation that exposes them.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "env/time.h"
+#include "node/slot_bitmap.h"
+
+namespace slotsim::checker {
+
+struct NodeView {
+  std::string name;  // the simulator's name (n3): stable across restarts
+  bool up = false;
+  bool primary = false;
+  bool serving = false;  // cluster_state ok: it would take writes for its slots
+  std::uint64_t current_epoch = 0;
+  std::uint64_t config_epoch = 0;  // its own
+  std::uint64_t last_vote_epoch = 0;
+  node::SlotBitmap own_slots;      // the slots it believes it owns
+};
+
+struct Violation {
+  std::string invariant;  // "S1", "S2", "S3", "two-owners"
+  Nanos time = 0;
+  std::string detail;     // names the nodes, epochs and slots involved
+};
+
+class OnlineInvariants {
+ public:
+  void observe(Nanos time, const std::vector<NodeView>& nodes);
+  // Feed every trace event: kind and detail as the node wrote them.
+  void on_event(Nanos time, const std::string& process, const std::string& kind, const std::string& detail);
+
+  const std::vector<Violation>& violations() const { return violations_; }
+  std::uint64_t observations() const { return observations_; }
+
+ private:
+  void report(std::string invariant, Nanos time, std::string detail);
+
+  struct Epochs {
+    std::uint64_t current = 0, config = 0, last_vote = 0;
+  };
+  std::map<std::string, Epochs> highest_;                        // by node name
+  std::set<std::pair<std::string, std::string>> votes_;          // (voter, epoch)
+  std::map<std::string, std::string> winners_;                   // epoch -> winner
+  std::set<std::string> reported_;                               // no flood of one violation
+  std::vector<Violation> violations_;
+  std::uint64_t observations_ = 0;
+};
+
+// The value of key=value in a trace detail, or "" (shared by trace readers).
+std::string trace_field(const std::string& detail, const std::string& key);
+
+}  // namespace slotsim::checker

@@ -1,0 +1,38 @@
+// Watches a simulated cluster for the online safety invariants
+// (checker/online_invariants.h): snapshots every node every `period` of
+// virtual time and reads every trace event as it is recorded. Runs in the
+// simulator's own context, outside any process, so it changes nothing the
+// nodes see (no fiber, no random draw): a run with a monitor records the same
+// trace events as one without (its own wake-ups are scheduler events only).
+#pragma once
+
+#include <memory>
+
+#include "checker/documented_losses.h"
+#include "checker/online_invariants.h"
+#include "cluster/sim_cluster.h"
+
+namespace slotsim::cluster {
+
+// The checker's view of every node of the cluster now.
+std::vector<checker::NodeView> node_views(SimCluster& cluster);
+
+class InvariantMonitor {
+ public:
+  InvariantMonitor(SimCluster& cluster, Nanos period = ms(100));
+  ~InvariantMonitor();
+  const checker::OnlineInvariants& invariants() const { return *invariants_; }
+  // Every promotion so far (from `promoted` trace events), for rule D1.
+  const std::vector<checker::Promotion>& promotions() const { return *promotions_; }
+
+ private:
+  void tick();
+
+  SimCluster& cluster_;
+  Nanos period_;
+  std::shared_ptr<checker::OnlineInvariants> invariants_;
+  std::shared_ptr<std::vector<checker::Promotion>> promotions_;
+  std::shared_ptr<bool> alive_;  // scheduled ticks outlive the monitor; they check this
+};
+
+}  // namespace slotsim::cluster

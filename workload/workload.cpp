@@ -1,0 +1,136 @@
+#include "workload/workload.h"
+
+#include <charconv>
+
+namespace slotsim::workload {
+
+namespace {
+
+using checker::EventType;
+using checker::Function;
+using checker::Value;
+
+EventType event_of(client::Outcome outcome) {
+  switch (outcome) {
+    case client::Outcome::ok: return EventType::ok;
+    case client::Outcome::fail: return EventType::fail;
+    case client::Outcome::info: return EventType::info;
+  }
+  return EventType::info;
+}
+
+// A reply value as the history holds it: integers stay integers (they were
+// written as unique integers), nil is null.
+Value value_of(const node::RespValue& reply) {
+  switch (reply.type) {
+    case node::RespValue::Type::bulk:
+    case node::RespValue::Type::simple: {
+      std::int64_t n = 0;
+      const auto& text = reply.text;
+      auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+      if (ec == std::errc() && ptr == text.data() + text.size() && !text.empty()) return Value::of(n);
+      return Value::of(text);
+    }
+    case node::RespValue::Type::integer: return Value::of(reply.integer);
+    case node::RespValue::Type::array: {
+      std::vector<Value> items;
+      for (const auto& element : reply.elements) items.push_back(value_of(element));
+      return Value::list_of(std::move(items));
+    }
+    default: return Value();
+  }
+}
+
+}  // namespace
+
+bool parse_workload_kind(std::string_view text, WorkloadKind& out) {
+  if (text == "list-append") out = WorkloadKind::list_append;
+  else if (text == "register") out = WorkloadKind::register_value;
+  else if (text == "counter") out = WorkloadKind::counter;
+  else return false;
+  return true;
+}
+
+const char* to_string(WorkloadKind kind) {
+  switch (kind) {
+    case WorkloadKind::list_append: return "list-append";
+    case WorkloadKind::register_value: return "register";
+    case WorkloadKind::counter: return "counter";
+  }
+  return "?";
+}
+
+std::size_t HistoryRecorder::record(std::int64_t process, EventType type, Function f, const std::string& key,
+                                    Value value) {
+  checker::Event e;
+  e.process = process;
+  e.type = type;
+  e.f = f;
+  e.key = key;
+  e.value = std::move(value);
+  e.time_ns = clock_();
+  history_.push_back(std::move(e));
+  return type == EventType::invoke ? started_++ : started_;
+}
+
+void HistoryRecorder::note_ack(std::size_t operation, const Address& node) {
+  if (!probe_) return;
+  if (auto ack = probe_(node)) {
+    ack->time = clock_();
+    acks_[operation] = *ack;
+  }
+}
+
+std::vector<std::string> workload_keys(const WorkloadOptions& options) {
+  if (!options.key_names.empty()) return options.key_names;
+  std::vector<std::string> keys;
+  for (int i = 0; i < options.keys; ++i) keys.push_back("key:" + std::to_string(i));
+  return keys;
+}
+
+void run_client(Env& env, const WorkloadOptions& options, std::int64_t process, HistoryRecorder& recorder,
+                const bool* stop) {
+  client::ClusterClientOptions client_options;
+  client_options.kind = options.client_kind;
+  client_options.seeds = options.seeds;
+  client::ClusterClient client(env, client_options);
+  const std::vector<std::string> keys = workload_keys(options);
+  // Values unique in the run: the client's number, then its own counter.
+  std::int64_t next_value = process * 1'000'000'000LL;
+  while (!*stop) {
+    const std::string& key = keys[env.random_below(keys.size())];
+    const bool read = static_cast<double>(env.random_below(1'000'000)) < options.read_fraction * 1e6;
+    Function f = read ? Function::read : (options.kind == WorkloadKind::list_append ? Function::append : Function::write);
+    std::vector<std::string> args;
+    Value argument;
+    if (read) {
+      args = options.kind == WorkloadKind::list_append ? std::vector<std::string>{"LRANGE", key, "0", "-1"}
+                                                      : std::vector<std::string>{"GET", key};
+    } else if (options.kind == WorkloadKind::counter) {
+      args = {"INCR", key};
+    } else {
+      const std::int64_t value = ++next_value;
+      argument = Value::of(value);
+      args = {options.kind == WorkloadKind::list_append ? "RPUSH" : "SET", key, std::to_string(value)};
+    }
+    const std::size_t operation = recorder.record(process, EventType::invoke, f, key, argument);
+    const Nanos deadline = saturating_add(env.now(), options.op_timeout);
+    const client::ClusterResult result = client.call(args, deadline);
+    Value completion = argument;
+    if (read && result.outcome == client::Outcome::ok) completion = value_of(result.reply);
+    if (!read && options.kind == WorkloadKind::counter && result.outcome == client::Outcome::ok) {
+      completion = value_of(result.reply);
+    }
+    recorder.record(process, event_of(result.outcome), f, key, completion);
+    if (!read && result.outcome == client::Outcome::ok) recorder.note_ack(operation, result.served_by);
+    if (!read && result.outcome == client::Outcome::ok && options.wait_replicas > 0) {
+      client.call_node(result.served_by,
+                       {"WAIT", std::to_string(options.wait_replicas),
+                        std::to_string(options.wait_timeout / 1'000'000)},
+                       saturating_add(env.now(), options.wait_timeout + seconds(1)));
+    }
+    env.sleep(options.think_time);
+  }
+}
+
+}  // namespace slotsim::workload
