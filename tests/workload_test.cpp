@@ -2,8 +2,10 @@
 // record histories while the operator reshards, and the checkers judge them.
 #include <catch2/catch.hpp>
 
+#include "checker/linearizability.h"
 #include "checker/list_append.h"
 #include "checker/online_invariants.h"
+#include "cluster/convergence.h"
 #include "cluster/invariant_monitor.h"
 #include "cluster_test_util.h"
 #include "env/function_service.h"
@@ -212,6 +214,7 @@ struct ChaosRun {
   std::size_t promotions = 0;
   std::vector<checker::Violation> violations;
   bool converged = false;
+  std::vector<checker::Violation> convergence;  // L1-L5 after a settling bound
   std::string fix_error;
 };
 
@@ -262,6 +265,8 @@ ChaosRun judge(cluster::SimCluster& c, cluster::InvariantMonitor& monitor, workl
   run.promotions = monitor.promotions().size();
   run.violations = monitor.invariants().violations();
   run.converged = test::converged(c);
+  run_until_every(c, [&] { return cluster::check_convergence(c).empty(); }, seconds(30), seconds(1));
+  run.convergence = cluster::check_convergence(c);
   return run;
 }
 
@@ -384,6 +389,7 @@ TEST_CASE("a 3x2 cluster under list-append, resharding and crashes loses nothing
     CHECK(run.verdict.verdict == checker::Verdict::valid);
     CHECK(run.violations.empty());
     CHECK(run.operations > 1000);
+    for (const auto& v : run.convergence) FAIL_CHECK(v.invariant + ": " + v.detail);
     promotions += run.promotions;
   }
   CHECK(promotions > 0);  // the crashes did hit primaries
@@ -402,6 +408,51 @@ TEST_CASE("a source failover mid-migration loses writes with Redis 7's unreplica
     CHECK(on.verdict.verdict == checker::Verdict::valid);
     CHECK(on.violations.empty());
     CHECK(on.converged);
+    for (const auto& v : on.convergence) FAIL_CHECK(v.invariant + ": " + v.detail);
   }
   CHECK(caught >= 2);
+}
+
+TEST_CASE("register histories are linearizable through a migration and replica crashes", "[workload]") {
+  for (std::uint64_t seed : {1, 2}) {
+    CAPTURE(seed);
+    cluster::SimCluster c(bus_cluster(3, 1, seed));
+    cluster::InvariantMonitor monitor(c);
+    workload::HistoryRecorder recorder([&] { return c.world().now(); });
+    workload::WorkloadOptions load;
+    load.kind = workload::WorkloadKind::register_value;
+    load.seeds = addresses(c);
+    load.key_names = {"{k2}0", "{k2}1", "{k2}2", "key:1", "key:2", "key:3"};
+    load.read_fraction = 0.5;
+    load.think_time = ms(10);
+    bool stop = false;
+    for (int i = 0; i < 5; ++i) {
+      c.world().add_process("client" + std::to_string(i), function_process([&, i](Env& env) {
+        workload::run_client(env, load, i, recorder, &stop);
+      }));
+    }
+    bool moved = false;
+    c.world().add_process("operator", function_process([&](Env& env) {
+      env.sleep(seconds(1));
+      workload::ClusterOperator op(env, load.seeds);
+      CHECK(op.move_slot(449, Address{"n2", 6379}, 1).ok);
+      moved = true;
+    }));
+    c.run_for(seconds(2));
+    c.crash("n5");  // a replica: no failover, so D4 promises linearizability
+    c.run_for(seconds(3));
+    c.restart("n5");
+    REQUIRE(run_until_every(c, [&] { return moved; }, seconds(30)));
+    c.run_for(seconds(2));
+    stop = true;
+    c.run_for(seconds(3));
+    const auto paired = checker::pair_operations(recorder.history());
+    REQUIRE_FALSE(paired.error);
+    CHECK(paired.operations.size() > 500);
+    const auto verdict = checker::check_register(paired.operations);
+    CAPTURE(verdict.explanation);
+    CHECK(verdict.verdict == checker::Verdict::valid);
+    CHECK(monitor.invariants().violations().empty());
+    CHECK(monitor.promotions().empty());
+  }
 }

@@ -1,0 +1,93 @@
+#include "cluster/convergence.h"
+
+namespace slotsim::cluster {
+
+namespace {
+
+bool same_value(const node::Value& a, const node::Value& b) { return a.data == b.data && a.expire_at == b.expire_at; }
+
+}  // namespace
+
+std::vector<checker::Violation> check_convergence(SimCluster& cluster) {
+  std::vector<checker::Violation> found;
+  const Nanos now = cluster.world().now();
+  auto report = [&](const char* invariant, std::string detail) {
+    found.push_back({invariant, now, std::move(detail)});
+  };
+  const node::Node* first = nullptr;
+  std::string first_name;
+  for (const auto& name : cluster.names()) {
+    const node::Node* n = cluster.node(name);
+    if (n == nullptr) continue;
+    const auto& view = n->cluster();
+    if (!n->cluster_ok()) report("L2", name + " reports cluster_state fail");
+    if (!view.migrating().empty() || !view.importing().empty()) {
+      report("L3", name + " has " + std::to_string(view.migrating().size()) + " migrating and " +
+                       std::to_string(view.importing().size()) + " importing slots");
+    }
+    if (first == nullptr) {
+      first = n;
+      first_name = name;
+      continue;
+    }
+    for (int slot = 0; slot < node::kSlotCount; ++slot) {
+      if (view.owner(slot) != first->cluster().owner(slot)) {
+        report("L1", name + " and " + first_name + " disagree on the owner of slot " + std::to_string(slot));
+        break;
+      }
+    }
+    for (const auto& [id, other] : first->cluster().nodes()) {
+      const node::ClusterNode* mine = view.find(id);
+      if (mine == nullptr || mine->primary != other.primary || mine->primary_id != other.primary_id) {
+        report("L1", name + " and " + first_name + " disagree on the role of " + id);
+        break;
+      }
+    }
+  }
+  if (first == nullptr) {
+    report("L2", "no node is up");
+    return found;
+  }
+  // Owners, keys and replicas, from the first live node's (agreed) map.
+  const auto& map = first->cluster();
+  std::map<std::string, std::string> name_of;  // id -> name, for live nodes
+  for (const auto& name : cluster.names()) {
+    if (const node::Node* n = cluster.node(name)) name_of[n->cluster().myself_id()] = name;
+  }
+  for (int slot = 0; slot < node::kSlotCount; ++slot) {
+    const std::string& owner = map.owner(slot);
+    if (owner.empty() || name_of.count(owner) == 0 || !map.find(owner)->primary) {
+      report("L2", "slot " + std::to_string(slot) + " has no live primary owner");
+      break;
+    }
+  }
+  for (const auto& name : cluster.names()) {
+    const node::Node* n = cluster.node(name);
+    if (n == nullptr) continue;
+    const auto& me = n->cluster().myself();
+    const std::string serves = me.primary ? me.id : me.primary_id;
+    std::string stranded;
+    n->keyspace().for_each([&](const std::string& key, const node::Value&) {
+      if (stranded.empty() && map.owner(node::key_hash_slot(key)) != serves) stranded = key;
+    });
+    if (!stranded.empty()) report("L4", name + " holds key " + stranded + " of a slot it does not serve");
+    if (!me.primary) {
+      auto it = name_of.find(me.primary_id);
+      if (it == name_of.end()) continue;
+      const node::Node* primary = cluster.node(it->second);
+      std::string differs;
+      if (primary->keyspace().size() != n->keyspace().size()) {
+        differs = std::to_string(n->keyspace().size()) + " keys against " + std::to_string(primary->keyspace().size());
+      }
+      primary->keyspace().for_each([&](const std::string& key, const node::Value& value) {
+        if (!differs.empty()) return;
+        const node::Value* mine = n->keyspace().peek(key);
+        if (mine == nullptr || !same_value(*mine, value)) differs = "key " + key;
+      });
+      if (!differs.empty()) report("L5", name + " differs from its primary " + it->second + ": " + differs);
+    }
+  }
+  return found;
+}
+
+}  // namespace slotsim::cluster
