@@ -37,6 +37,20 @@ void OnlineInvariants::observe(Nanos time, const std::vector<NodeView>& nodes) {
     check("configEpoch", view.config_epoch, seen.config);
     check("lastVoteEpoch", view.last_vote_epoch, seen.last_vote);
   }
+  // S5: the clock starts when a serving primary is cut off (and running).
+  for (const NodeView& view : nodes) {
+    const bool cut_off = view.up && !view.paused && view.primary && view.own_slots.any() && !view.reaches_majority;
+    if (!cut_off || minority_bound_ == 0) {
+      minority_since_.erase(view.name);
+      continue;
+    }
+    const Nanos since = minority_since_.emplace(view.name, time).first->second;
+    if (view.serving && time - since > minority_bound_) {
+      report("S5", time, view.name + " still serves its slots " + std::to_string((time - since) / 1'000'000) +
+                             " ms after losing the majority of primaries (cut off since " +
+                             std::to_string(since / 1'000'000) + " ms)");
+    }
+  }
   // Two serving primaries with one configEpoch must not share a slot.
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const NodeView& a = nodes[i];

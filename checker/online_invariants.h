@@ -9,6 +9,10 @@
 //   own at any moment, no two serving primaries claim the same slot with the
 //       same configEpoch (Redis tolerates two claims only with different
 //       epochs: the higher one wins everywhere).
+//   S5  a primary cut off from the majority of slot-owning primaries stops
+//       serving within `minority_bound` (Redis 7.0 needs up to 1.5 x
+//       node_timeout: a ping may go out node_timeout / 2 after the cut, and
+//       PFAIL needs node_timeout more).
 //
 // The checker knows nothing of the node's classes: the simulator hands it
 // NodeView snapshots, so it can check any implementation that exposes them.
@@ -30,6 +34,10 @@ struct NodeView {
   bool up = false;
   bool primary = false;
   bool serving = false;  // cluster_state ok: it would take writes for its slots
+  bool paused = false;   // frozen by the simulator: it acts on nothing, S5 waits
+  // Whether it can reach (both ways) a majority of the primaries that own
+  // slots in its own view, itself included. Computed by the simulator.
+  bool reaches_majority = true;
   std::uint64_t current_epoch = 0;
   std::uint64_t config_epoch = 0;  // its own
   std::uint64_t last_vote_epoch = 0;
@@ -44,6 +52,8 @@ struct Violation {
 
 class OnlineInvariants {
  public:
+  // minority_bound: how long a cut-off primary may go on serving (S5); 0 disables S5.
+  explicit OnlineInvariants(Nanos minority_bound = 0) : minority_bound_(minority_bound) {}
   void observe(Nanos time, const std::vector<NodeView>& nodes);
   // Feed every trace event: kind and detail as the node wrote them.
   void on_event(Nanos time, const std::string& process, const std::string& kind, const std::string& detail);
@@ -61,6 +71,8 @@ class OnlineInvariants {
   std::set<std::pair<std::string, std::string>> votes_;          // (voter, epoch)
   std::map<std::string, std::string> winners_;                   // epoch -> winner
   std::set<std::string> reported_;                               // no flood of one violation
+  Nanos minority_bound_;
+  std::map<std::string, Nanos> minority_since_;                  // by node name
   std::vector<Violation> violations_;
   std::uint64_t observations_ = 0;
 };

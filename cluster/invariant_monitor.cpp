@@ -2,7 +2,25 @@
 
 namespace slotsim::cluster {
 
+namespace {
+
+// Whether a and b can talk both ways right now (both running, no partition).
+bool reachable(SimCluster& cluster, const std::string& a, const std::string& b) {
+  if (a == b) return true;
+  auto& world = cluster.world();
+  const auto pb = cluster.process(b);
+  if (!world.is_up(pb) || world.is_paused(pb)) return false;
+  auto& network = world.network();
+  const auto ha = network.host_id(a);
+  const auto hb = network.host_id(b);
+  return !network.is_blocked(ha, hb) && !network.is_blocked(hb, ha);
+}
+
+}  // namespace
+
 std::vector<checker::NodeView> node_views(SimCluster& cluster) {
+  std::map<std::string, std::string> name_of_id;
+  for (const auto& name : cluster.names()) name_of_id[cluster.node_id(name)] = name;
   std::vector<checker::NodeView> views;
   for (const auto& name : cluster.names()) {
     checker::NodeView view;
@@ -18,6 +36,16 @@ std::vector<checker::NodeView> node_views(SimCluster& cluster) {
       view.config_epoch = state.myself().config_epoch;
       view.last_vote_epoch = state.last_vote_epoch;
       view.own_slots = state.slot_set(state.myself_id());
+      view.paused = cluster.world().is_paused(cluster.process(name));
+      std::size_t owners = 0;
+      std::size_t reached = 0;
+      for (const auto& [id, node] : state.nodes()) {
+        if (!node.primary || state.slot_count(id) == 0) continue;
+        ++owners;
+        auto it = name_of_id.find(id);
+        if (it != name_of_id.end() && reachable(cluster, name, it->second)) ++reached;
+      }
+      view.reaches_majority = reached >= owners / 2 + 1;
     }
     views.push_back(std::move(view));
   }
@@ -25,7 +53,11 @@ std::vector<checker::NodeView> node_views(SimCluster& cluster) {
 }
 
 InvariantMonitor::InvariantMonitor(SimCluster& cluster, Nanos period)
-    : cluster_(cluster), period_(period), invariants_(std::make_shared<checker::OnlineInvariants>()),
+    : cluster_(cluster), period_(period),
+      // S5's bound: 1.5 x node_timeout (see online_invariants.h), plus 10% clock
+      // drift, two cron ticks and the monitor's own period.
+      invariants_(std::make_shared<checker::OnlineInvariants>(
+          cluster.options().node.node_timeout * 3 / 2 * 11 / 10 + ms(200) + period)),
       promotions_(std::make_shared<std::vector<checker::Promotion>>()), alive_(std::make_shared<bool>(true)) {
   auto invariants = invariants_;
   auto promotions = promotions_;

@@ -36,6 +36,7 @@ class SimCluster {
   ~SimCluster();
 
   sim::World& world() { return *world_; }
+  const SimClusterOptions& options() const { return options_; }
   const std::vector<std::string>& names() const { return names_; }
   bool has_node(const std::string& name) const;
   sim::ProcessId process(const std::string& name) const { return world_->process_id(name); }

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "cluster/invariant_monitor.h"
 #include "cluster_test_util.h"
 #include "node_test_util.h"
 
@@ -147,6 +148,7 @@ TEST_CASE("a crashed primary is marked FAIL and its replica promoted within the 
 
 TEST_CASE("no replica is elected in a minority partition, and the minority primary stops writes", "[bus]") {
   cluster::SimCluster c(bus_cluster(3, 1, 11));
+  cluster::InvariantMonitor monitor(c);  // S5 among others
   // Slot 449 ({k2}) is n1's. n5 is n2's replica, cut off with n1.
   c.run_for(seconds(2));
   const Nanos cut_at = c.world().now();
@@ -168,6 +170,7 @@ TEST_CASE("no replica is elected in a minority partition, and the minority prima
   REQUIRE(run_until_converged(c, seconds(30)));
   CHECK_FALSE(is_primary(c, "n1"));
   CHECK(c.node("n1")->cluster().myself().primary_id == c.node_id("n4"));
+  for (const auto& v : monitor.invariants().violations()) FAIL_CHECK(v.invariant + ": " + v.detail);
 }
 
 TEST_CASE("a primary grants one vote per epoch, and remembers it across a restart", "[bus]") {

@@ -132,6 +132,30 @@ TEST_CASE("the online invariants fire on constructed bad states", "[workload]") 
   CHECK(invariants.violations()[3].invariant == "S3");
 }
 
+TEST_CASE("S5 fires when a cut-off primary serves past the bound, and only then", "[workload]") {
+  checker::OnlineInvariants invariants(seconds(1));
+  auto cut = view("n1", 1, {1});
+  cut.reaches_majority = false;
+  invariants.observe(seconds(10), {cut});
+  invariants.observe(seconds(10) + ms(900), {cut});
+  CHECK(invariants.violations().empty());
+  // Paused, it cannot act: the clock restarts when it runs again.
+  cut.paused = true;
+  invariants.observe(seconds(12), {cut});
+  cut.paused = false;
+  invariants.observe(seconds(13), {cut});
+  invariants.observe(seconds(13) + ms(500), {cut});
+  CHECK(invariants.violations().empty());
+  // Stopping in time is fine; serving past the bound is not.
+  cut.serving = false;
+  invariants.observe(seconds(14) + ms(500), {cut});
+  CHECK(invariants.violations().empty());
+  cut.serving = true;
+  invariants.observe(seconds(14) + ms(600), {cut});
+  REQUIRE(invariants.violations().size() == 1);
+  CHECK(invariants.violations()[0].invariant == "S5");
+}
+
 TEST_CASE("list-append during a migration is clean with ASKING, smart or dumb clients", "[workload]") {
   for (std::uint64_t seed : {1, 2, 3}) {
     for (auto kind : {client::ClientKind::smart, client::ClientKind::dumb}) {
