@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "checker/online_invariants.h"
 #include "cluster/sim_cluster.h"
 
 namespace slotsim::test {
@@ -75,16 +76,7 @@ inline std::vector<sim::TraceEvent> events(cluster::SimCluster& c, const std::st
 
 // The value of key=value in a trace detail, or "".
 inline std::string detail_field(const std::string& detail, const std::string& key) {
-  const std::string needle = key + "=";
-  std::size_t pos = 0;
-  while ((pos = detail.find(needle, pos)) != std::string::npos) {
-    if (pos == 0 || detail[pos - 1] == ' ') {
-      const std::size_t start = pos + needle.size();
-      return detail.substr(start, detail.find(' ', start) - start);
-    }
-    pos += needle.size();
-  }
-  return "";
+  return checker::trace_field(detail, key);
 }
 
 }  // namespace slotsim::test

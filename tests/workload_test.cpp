@@ -268,6 +268,19 @@ void final_reads(cluster::SimCluster& c, workload::HistoryRecorder& recorder, co
   REQUIRE(run_until_every(c, [&] { return done; }, seconds(120)));
 }
 
+// Runs the operator's fix (redis-cli --cluster fix) to its end; its error, or "".
+std::string operator_fix(cluster::SimCluster& c) {
+  std::string error;
+  bool fixed = false;
+  c.world().add_process("fixer", function_process([&](Env& env) {
+    workload::ClusterOperator op(env, addresses(c));
+    error = op.fix().error;
+    fixed = true;
+  }));
+  REQUIRE(run_until_every(c, [&] { return fixed; }, seconds(60)));
+  return error;
+}
+
 workload::HistoryRecorder::AckProbe ack_probe(cluster::SimCluster& c) {
   return [&c](const Address& node) -> std::optional<checker::WriteAck> {
     const node::Node* n = c.has_node(node.host) ? c.node(node.host) : nullptr;
@@ -332,14 +345,7 @@ ChaosRun list_append_chaos(std::uint64_t seed) {
   }
   stop = true;
   REQUIRE(run_until_converged(c, seconds(60)));
-  std::string fix_error;
-  bool fixed = false;
-  c.world().add_process("fixer", function_process([&](Env& env) {
-    workload::ClusterOperator op(env, load.seeds);
-    fix_error = op.fix().error;
-    fixed = true;
-  }));
-  REQUIRE(run_until_every(c, [&] { return fixed; }, seconds(60)));
+  const std::string fix_error = operator_fix(c);
   REQUIRE(run_until_converged(c, seconds(60)));
   final_reads(c, recorder, load.key_names);
   ChaosRun run = judge(c, monitor, recorder);
@@ -386,14 +392,7 @@ ChaosRun source_failover_mid_migration(node::Variants::MigrationStateReplication
   c.run_for(seconds(5));
   // With Redis 7 the target ignores the new source's claim on a slot it
   // imports, so the cluster may stay down until the operator's fix.
-  std::string fix_error;
-  bool fixed = false;
-  c.world().add_process("fixer", function_process([&](Env& env) {
-    workload::ClusterOperator op(env, load.seeds);
-    fix_error = op.fix().error;
-    fixed = true;
-  }));
-  REQUIRE(run_until_every(c, [&] { return fixed; }, seconds(60)));
+  const std::string fix_error = operator_fix(c);
   run_until_converged(c, seconds(60));
   final_reads(c, recorder, load.key_names);
   ChaosRun run = judge(c, monitor, recorder);
