@@ -1,5 +1,7 @@
 #include "checker/documented_losses.h"
 
+#include <algorithm>
+
 #include "checker/list_append.h"
 
 namespace slotsim::checker {
@@ -12,14 +14,31 @@ std::set<std::size_t> documented_losses(const std::vector<Operation>& operations
     if (!op.is_ok() || (op.f != Function::append && op.f != Function::write)) continue;
     auto ack = acks.find(op.id);
     if (ack == acks.end()) continue;
+    // The acknowledging node's term: since it last won an election before the
+    // ack (a cut-off primary may acknowledge after its replacement was
+    // promoted, so the promotion that ends the term may come before the ack).
+    Nanos term_start = 0;
     for (const Promotion& p : promotions) {
-      // Replaced after the ack by a winner that had not reached this write.
-      if (p.time >= ack->second.time && p.old_primary_id == ack->second.node_id &&
+      if (p.time <= ack->second.time && p.winner_id == ack->second.node_id) term_start = std::max(term_start, p.time);
+    }
+    const Promotion* ended = nullptr;
+    for (const Promotion& p : promotions) {
+      if (p.time >= term_start && p.old_primary_id == ack->second.node_id &&
           p.winner_offset < ack->second.offset) {
-        excused.insert(op.id);
+        ended = &p;
         break;
       }
     }
+    if (ended == nullptr) continue;
+    // Reads between the ack and that promotion must still have seen it.
+    bool seen_missing_early = false;
+    for (const Operation& read : operations) {
+      if (read.f != Function::read || !read.is_ok() || read.key != op.key || !read.result.is_list()) continue;
+      if (read.invoke_ns <= op.complete_ns || read.complete_ns >= ended->time) continue;
+      const auto& items = read.result.items();
+      if (std::find(items.begin(), items.end(), op.argument) == items.end()) seen_missing_early = true;
+    }
+    if (!seen_missing_early) excused.insert(op.id);
   }
   return excused;
 }

@@ -31,11 +31,16 @@ struct WriteAck {
 struct Promotion {
   Nanos time = 0;
   std::string old_primary_id;
-  std::string winner;
+  std::string winner;               // its name, for messages
+  std::string winner_id;
   std::uint64_t winner_offset = 0;  // the winner's offset when it took over
 };
 
-// Operation ids of acknowledged writes whose loss a later promotion explains.
+// Operation ids of acknowledged writes whose loss a promotion explains: one
+// that replaced the acknowledging primary, within the term in which it
+// acknowledged the write (possibly before the ack reached the client, for a
+// cut-off primary), with a winner whose offset was below the write's; and no
+// read between the ack and that promotion already lacked the write.
 std::set<std::size_t> documented_losses(const std::vector<Operation>& operations,
                                         const std::map<std::size_t, WriteAck>& acks,
                                         const std::vector<Promotion>& promotions);

@@ -62,13 +62,14 @@ InvariantMonitor::InvariantMonitor(SimCluster& cluster, Nanos period)
   auto invariants = invariants_;
   auto promotions = promotions_;
   auto alive = alive_;
-  cluster_.world().trace().set_listener([invariants, promotions, alive](const sim::TraceEvent& e) {
+  cluster_.world().trace().set_listener([invariants, promotions, alive, &cluster](const sim::TraceEvent& e) {
     if (!*alive) return;
     invariants->on_event(e.time, e.process, e.kind, e.detail);
     if (e.kind == "promoted") {
       checker::Promotion p;
       p.time = e.time;
       p.winner = e.process;
+      p.winner_id = cluster.node_id(e.process);
       p.old_primary_id = checker::trace_field(e.detail, "old_primary");
       p.winner_offset = std::stoull(checker::trace_field(e.detail, "offset"));
       promotions->push_back(std::move(p));

@@ -479,3 +479,56 @@ TEST_CASE("register histories are linearizable through a migration and replica c
     CHECK(monitor.promotions().empty());
   }
 }
+
+namespace {
+
+checker::Operation op(std::size_t id, checker::Function f, checker::Outcome outcome, Nanos invoke, Nanos complete,
+                      checker::Value argument, checker::Value result = {}) {
+  checker::Operation o;
+  o.id = id;
+  o.process = static_cast<std::int64_t>(id);
+  o.f = f;
+  o.key = "k";
+  o.argument = std::move(argument);
+  o.result = std::move(result);
+  o.outcome = outcome;
+  o.invoke_ns = invoke;
+  o.complete_ns = complete;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("rule D1 forgives a loss only through the promotion that ended the write's term", "[workload]") {
+  using checker::Function;
+  using checker::Outcome;
+  using checker::Value;
+  const auto list = [](std::vector<std::int64_t> items) {
+    std::vector<Value> values;
+    for (auto i : items) values.push_back(Value::of(i));
+    return Value::list_of(std::move(values));
+  };
+  // W = append 2, acknowledged by P at offset 100 at t=10; a final read lacks it.
+  std::vector<checker::Operation> ops = {
+      op(0, Function::append, Outcome::ok, 1, 2, Value::of(1)),
+      op(1, Function::append, Outcome::ok, 5, 10, Value::of(2)),
+      op(2, Function::read, Outcome::ok, 200, 210, {}, list({1})),
+  };
+  std::map<std::size_t, checker::WriteAck> acks = {{0, {"P", 50, 2}}, {1, {"P", 100, 10}}};
+  checker::Promotion behind{100, "P", "R", "R", 80};  // R took over with offset 80 < 100
+  CHECK(checker::check_list_append_with_failovers(ops, acks, {}).verdict == checker::Verdict::invalid);
+  CHECK(checker::check_list_append_with_failovers(ops, acks, {behind}).verdict == checker::Verdict::valid);
+  // A winner that had the write explains nothing.
+  checker::Promotion ahead{100, "P", "R", "R", 120};
+  CHECK(checker::check_list_append_with_failovers(ops, acks, {ahead}).verdict == checker::Verdict::invalid);
+  // A cut-off primary acknowledges after its replacement was promoted: still its term.
+  checker::Promotion before_ack{8, "P", "R", "R", 80};
+  CHECK(checker::check_list_append_with_failovers(ops, acks, {before_ack}).verdict == checker::Verdict::valid);
+  // But not a promotion from an earlier term of P (P won again since).
+  checker::Promotion old_term{3, "P", "R", "R", 80};
+  checker::Promotion p_back{4, "R", "P", "P", 90};
+  CHECK(checker::check_list_append_with_failovers(ops, acks, {old_term, p_back}).verdict == checker::Verdict::invalid);
+  // A read between the ack and the promotion already lacked it: not the failover's doing.
+  ops.push_back(op(3, Function::read, Outcome::ok, 20, 30, {}, list({1})));
+  CHECK(checker::check_list_append_with_failovers(ops, acks, {behind}).verdict == checker::Verdict::invalid);
+}
