@@ -37,6 +37,32 @@ void OnlineInvariants::observe(Nanos time, const std::vector<NodeView>& nodes) {
     check("configEpoch", view.config_epoch, seen.config);
     check("lastVoteEpoch", view.last_vote_epoch, seen.last_vote);
   }
+  // S4: compare each changed slot table with the node's previous one.
+  for (const NodeView& view : nodes) {
+    if (!view.up || view.owners == nullptr) continue;
+    SlotTable& previous = tables_[view.name];
+    const bool by_operator = operator_changed_.count(view.name) != 0;
+    if (previous.owners != nullptr && !by_operator) {
+      const auto& before = *previous.owners;
+      const auto& after = *view.owners;
+      for (std::size_t slot = 0; slot < before.size() && slot < after.size(); ++slot) {
+        if (before[slot] == after[slot] || before[slot].empty() || after[slot].empty()) continue;
+        const auto old_epoch = previous.epochs.find(before[slot]);
+        const auto new_epoch = view.owner_epochs.find(after[slot]);
+        const std::uint64_t was = old_epoch == previous.epochs.end() ? 0 : old_epoch->second;
+        const std::uint64_t now = new_epoch == view.owner_epochs.end() ? 0 : new_epoch->second;
+        if (now <= was) {
+          report("S4", time, view.name + " moved slot " + std::to_string(slot) + " from " + before[slot] +
+                                 " (configEpoch " + std::to_string(was) + ") to " + after[slot] + " (configEpoch " +
+                                 std::to_string(now) + ") without SETSLOT");
+          break;
+        }
+      }
+    }
+    previous.owners = view.owners;
+    previous.epochs = view.owner_epochs;
+  }
+  operator_changed_.clear();  // the permission covers changes up to this snapshot
   // S5: the clock starts when a serving primary is cut off (and running).
   for (const NodeView& view : nodes) {
     const bool cut_off = view.up && !view.paused && view.primary && view.own_slots.any() && !view.reaches_majority;
@@ -71,7 +97,9 @@ void OnlineInvariants::observe(Nanos time, const std::vector<NodeView>& nodes) {
 
 void OnlineInvariants::on_event(Nanos time, const std::string& process, const std::string& kind,
                                 const std::string& detail) {
-  if (kind == "vote_granted") {
+  if (kind == "setslot" || kind == "addslots" || kind == "delslots") {
+    operator_changed_.insert(process);
+  } else if (kind == "vote_granted") {
     const std::string epoch = trace_field(detail, "epoch");
     if (!votes_.insert({process, epoch}).second) {
       report("S2", time, process + " granted a second vote in epoch " + epoch + " (" + detail + ")");

@@ -9,6 +9,10 @@
 //   own at any moment, no two serving primaries claim the same slot with the
 //       same configEpoch (Redis tolerates two claims only with different
 //       epochs: the higher one wins everywhere).
+//   S4  a node's owner of a slot changes only to a node with a higher
+//       configEpoch (in its view) than the previous owner had, or by an
+//       operator's SETSLOT / ADDSLOTS / DELSLOTS on that node; a slot may
+//       always become unassigned.
 //   S5  a primary cut off from the majority of slot-owning primaries stops
 //       serving within `minority_bound` (Redis 7.0 needs up to 1.5 x
 //       node_timeout: a ping may go out node_timeout / 2 after the cut, and
@@ -20,6 +24,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -42,6 +47,11 @@ struct NodeView {
   std::uint64_t config_epoch = 0;  // its own
   std::uint64_t last_vote_epoch = 0;
   node::SlotBitmap own_slots;      // the slots it believes it owns
+  // Its whole slot table (owner id per slot, "" unassigned) and the configEpoch
+  // it knows for each owner; filled only when slot_map_version moved.
+  std::uint64_t slot_map_version = 0;
+  std::shared_ptr<const std::vector<std::string>> owners;
+  std::map<std::string, std::uint64_t> owner_epochs;
 };
 
 struct Violation {
@@ -72,6 +82,12 @@ class OnlineInvariants {
   std::map<std::string, std::string> winners_;                   // epoch -> winner
   std::set<std::string> reported_;                               // no flood of one violation
   Nanos minority_bound_;
+  struct SlotTable {
+    std::shared_ptr<const std::vector<std::string>> owners;
+    std::map<std::string, std::uint64_t> epochs;
+  };
+  std::map<std::string, SlotTable> tables_;          // by node name: its last slot table
+  std::set<std::string> operator_changed_;           // nodes that ran SETSLOT/ADDSLOTS/DELSLOTS since
   std::map<std::string, Nanos> minority_since_;                  // by node name
   std::vector<Violation> violations_;
   std::uint64_t observations_ = 0;

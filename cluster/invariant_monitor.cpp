@@ -18,7 +18,7 @@ bool reachable(SimCluster& cluster, const std::string& a, const std::string& b) 
 
 }  // namespace
 
-std::vector<checker::NodeView> node_views(SimCluster& cluster) {
+std::vector<checker::NodeView> node_views(SimCluster& cluster, std::map<std::string, std::uint64_t>* versions) {
   std::map<std::string, std::string> name_of_id;
   for (const auto& name : cluster.names()) name_of_id[cluster.node_id(name)] = name;
   std::vector<checker::NodeView> views;
@@ -46,6 +46,18 @@ std::vector<checker::NodeView> node_views(SimCluster& cluster) {
         if (it != name_of_id.end() && reachable(cluster, name, it->second)) ++reached;
       }
       view.reaches_majority = reached >= owners / 2 + 1;
+      view.slot_map_version = state.slot_map_version();
+      // A restart starts a new table (version 0 again): copy whenever it differs.
+      if (versions != nullptr) {
+        auto [it, fresh] = versions->emplace(name, view.slot_map_version);
+        if (fresh || it->second != view.slot_map_version) {
+          it->second = view.slot_map_version;
+          auto table = std::make_shared<std::vector<std::string>>(node::kSlotCount);
+          for (int slot = 0; slot < node::kSlotCount; ++slot) (*table)[static_cast<std::size_t>(slot)] = state.owner(slot);
+          view.owners = std::move(table);
+          for (const auto& [id, known] : state.nodes()) view.owner_epochs[id] = known.config_epoch;
+        }
+      }
     }
     views.push_back(std::move(view));
   }
@@ -84,7 +96,7 @@ InvariantMonitor::~InvariantMonitor() {
 }
 
 void InvariantMonitor::tick() {
-  invariants_->observe(cluster_.world().now(), node_views(cluster_));
+  invariants_->observe(cluster_.world().now(), node_views(cluster_, &table_versions_));
   auto alive = alive_;
   cluster_.world().scheduler().at(cluster_.world().now() + period_, [this, alive] {
     if (*alive) tick();

@@ -14,8 +14,11 @@
 
 namespace slotsim::cluster {
 
-// The checker's view of every node of the cluster now.
-std::vector<checker::NodeView> node_views(SimCluster& cluster);
+// The checker's view of every node of the cluster now. With `versions`, a
+// node's slot table is copied only when it changed since the version noted
+// there (and the note is updated); without, never.
+std::vector<checker::NodeView> node_views(SimCluster& cluster,
+                                          std::map<std::string, std::uint64_t>* versions = nullptr);
 
 class InvariantMonitor {
  public:
@@ -32,7 +35,8 @@ class InvariantMonitor {
   Nanos period_;
   std::shared_ptr<checker::OnlineInvariants> invariants_;
   std::shared_ptr<std::vector<checker::Promotion>> promotions_;
-  std::shared_ptr<bool> alive_;  // scheduled ticks outlive the monitor; they check this
+  std::shared_ptr<bool> alive_;
+  std::map<std::string, std::uint64_t> table_versions_;  // slot tables already seen, by node  // scheduled ticks outlive the monitor; they check this
 };
 
 }  // namespace slotsim::cluster

@@ -257,6 +257,7 @@ std::string Node::cluster_addslots(Command& args, bool add, bool ranges) {
       cluster_.clear_importing(slot);
     }
   }
+  env_.trace(add ? "addslots" : "delslots", "ranges=" + std::to_string(wanted.size()));
   save_config();
   return reply::ok();
 }

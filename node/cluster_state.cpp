@@ -69,6 +69,7 @@ ClusterNode& ClusterState::add(ClusterNode node) {
 void ClusterState::assign(int slot, const std::string& id) {
   if (owners_[slot] == id) return;
   unassign(slot);
+  ++slot_map_version_;
   owners_[slot] = id;
   auto it = slot_sets_.find(id);
   if (it == slot_sets_.end()) it = slot_sets_.emplace(id, SlotSet()).first;
@@ -78,6 +79,7 @@ void ClusterState::assign(int slot, const std::string& id) {
 void ClusterState::unassign(int slot) {
   std::string& owner = owners_[slot];
   if (owner.empty()) return;
+  ++slot_map_version_;
   if (auto it = slot_sets_.find(owner); it != slot_sets_.end()) {
     it->second.reset(static_cast<std::size_t>(slot));
     if (it->second.none()) slot_sets_.erase(it);

@@ -87,6 +87,8 @@ class ClusterState {
   const SlotSet& slot_set(std::string_view id) const;
   std::size_t slot_count(std::string_view id) const { return slot_set(id).count(); }
   std::size_t assigned_slot_count() const;
+  // Bumped by every change of a slot's owner: observers copy the table only when it moved.
+  std::uint64_t slot_map_version() const { return slot_map_version_; }
   // Slots whose owner stopped claiming them (kept, but not advertised in UPDATEs).
   SlotSet owner_not_claiming;
 
@@ -123,6 +125,7 @@ class ClusterState {
   std::map<std::string, ClusterNode, std::less<>> nodes_;
   std::array<std::string, kSlotCount> owners_;
   std::map<std::string, SlotSet, std::less<>> slot_sets_;  // only nodes that own slots
+  std::uint64_t slot_map_version_ = 0;
   std::map<int, std::string> migrating_;  // slot -> target id
   std::map<int, std::string> importing_;  // slot -> source id
 };

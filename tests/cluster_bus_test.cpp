@@ -315,6 +315,7 @@ TEST_CASE("a 3x2 cluster survives ten minutes of crashes and restarts, one node 
   for (std::uint64_t seed : {1, 2}) {
     CAPTURE(seed);
     cluster::SimCluster c(bus_cluster(3, 2, seed));
+    cluster::InvariantMonitor monitor(c);
     sim::Rng rng = c.world().stream("test/nemesis");
     const Nanos end = c.world().now() + seconds(600);
     int crashes = 0;
@@ -331,6 +332,8 @@ TEST_CASE("a 3x2 cluster survives ten minutes of crashes and restarts, one node 
     }
     CHECK(crashes >= 10);
     for (const auto& name : c.names()) CHECK(c.node(name)->cluster().assigned_slot_count() == node::kSlotCount);
+    CHECK(monitor.invariants().observations() > 5000);
+    for (const auto& v : monitor.invariants().violations()) FAIL_CHECK(v.invariant + ": " + v.detail);
   }
 }
 

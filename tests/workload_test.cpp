@@ -532,3 +532,24 @@ TEST_CASE("rule D1 forgives a loss only through the promotion that ended the wri
   ops.push_back(op(3, Function::read, Outcome::ok, 20, 30, {}, list({1})));
   CHECK(checker::check_list_append_with_failovers(ops, acks, {behind}).verdict == checker::Verdict::invalid);
 }
+
+TEST_CASE("S4 fires when a node hands a slot to an owner that is not newer, unless an operator did it", "[workload]") {
+  checker::OnlineInvariants invariants;
+  auto table = [](std::vector<std::string> owners, std::map<std::string, std::uint64_t> epochs) {
+    checker::NodeView v = view("n1", 1, {});
+    v.owners = std::make_shared<std::vector<std::string>>(std::move(owners));
+    v.owner_epochs = std::move(epochs);
+    return v;
+  };
+  invariants.observe(ms(1), {table({"A", "A", "B"}, {{"A", 3}, {"B", 4}})});
+  invariants.observe(ms(2), {table({"A", "C", "B"}, {{"A", 3}, {"B", 4}, {"C", 5}})});  // newer: fine
+  invariants.observe(ms(3), {table({"A", "C", ""}, {{"A", 3}, {"B", 4}, {"C", 5}})});   // unassigned: fine
+  CHECK(invariants.violations().empty());
+  invariants.on_event(ms(4), "n1", "setslot", "slot=0 action=node node=B");
+  invariants.observe(ms(5), {table({"B", "C", ""}, {{"A", 3}, {"B", 4}, {"C", 5}})});   // by SETSLOT: fine
+  CHECK(invariants.violations().empty());
+  invariants.observe(ms(6), {table({"B", "A", ""}, {{"A", 3}, {"B", 4}, {"C", 5}})});   // C (5) -> A (3): bad
+  REQUIRE(invariants.violations().size() == 1);
+  CHECK(invariants.violations()[0].invariant == "S4");
+  CHECK(invariants.violations()[0].detail.find("slot 1") != std::string::npos);
+}
