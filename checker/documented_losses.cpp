@@ -6,28 +6,43 @@
 
 namespace slotsim::checker {
 
+namespace {
+
+// The promotion that ended `holder`'s term holding a write at `offset` (the
+// term that contains time `at`), if its winner lacked the write.
+const Promotion* term_ending_promotion(const std::vector<Promotion>& promotions, const std::string& holder,
+                                       Nanos at, std::uint64_t offset) {
+  // The holder's term: since it last won an election before `at` (a cut-off
+  // primary may acknowledge after its replacement was promoted, so the
+  // promotion that ends the term may come before `at`).
+  Nanos term_start = 0;
+  for (const Promotion& p : promotions) {
+    if (p.time <= at && p.winner_id == holder) term_start = std::max(term_start, p.time);
+  }
+  for (const Promotion& p : promotions) {
+    if (p.time >= term_start && p.old_primary_id == holder && p.winner_offset < offset) return &p;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 std::set<std::size_t> documented_losses(const std::vector<Operation>& operations,
                                         const std::map<std::size_t, WriteAck>& acks,
-                                        const std::vector<Promotion>& promotions) {
+                                        const std::vector<Promotion>& promotions,
+                                        const std::vector<KeyMove>& moves) {
   std::set<std::size_t> excused;
   for (const Operation& op : operations) {
     if (!op.is_ok() || (op.f != Function::append && op.f != Function::write)) continue;
     auto ack = acks.find(op.id);
     if (ack == acks.end()) continue;
-    // The acknowledging node's term: since it last won an election before the
-    // ack (a cut-off primary may acknowledge after its replacement was
-    // promoted, so the promotion that ends the term may come before the ack).
-    Nanos term_start = 0;
-    for (const Promotion& p : promotions) {
-      if (p.time <= ack->second.time && p.winner_id == ack->second.node_id) term_start = std::max(term_start, p.time);
-    }
-    const Promotion* ended = nullptr;
-    for (const Promotion& p : promotions) {
-      if (p.time >= term_start && p.old_primary_id == ack->second.node_id &&
-          p.winner_offset < ack->second.offset) {
-        ended = &p;
-        break;
-      }
+    const Promotion* ended =
+        term_ending_promotion(promotions, ack->second.node_id, ack->second.time, ack->second.offset);
+    // Or a later holder of the key lost it the same way.
+    for (const KeyMove& move : moves) {
+      if (ended != nullptr) break;
+      if (move.key != op.key || move.time < ack->second.time) continue;
+      ended = term_ending_promotion(promotions, move.node_id, move.time, move.offset);
     }
     if (ended == nullptr) continue;
     // Reads between the ack and that promotion must still have seen it.
@@ -45,11 +60,12 @@ std::set<std::size_t> documented_losses(const std::vector<Operation>& operations
 
 CheckResult check_list_append_with_failovers(std::vector<Operation> operations,
                                              const std::map<std::size_t, WriteAck>& acks,
-                                             const std::vector<Promotion>& promotions, std::size_t* forgiven) {
+                                             const std::vector<Promotion>& promotions, std::size_t* forgiven,
+                                             const std::vector<KeyMove>& moves) {
   CheckResult strict = check_list_append(operations);
   if (forgiven != nullptr) *forgiven = 0;
   if (strict.verdict == Verdict::valid) return strict;
-  const std::set<std::size_t> excused = documented_losses(operations, acks, promotions);
+  const std::set<std::size_t> excused = documented_losses(operations, acks, promotions, moves);
   if (excused.empty()) return strict;
   for (Operation& op : operations) {
     if (excused.count(op.id) == 0) continue;

@@ -36,20 +36,33 @@ struct Promotion {
   std::uint64_t winner_offset = 0;  // the winner's offset when it took over
 };
 
+// A key that arrived on another primary by MIGRATE (RESTORE): from then on
+// its writes also live or die with that holder's replication.
+struct KeyMove {
+  Nanos time = 0;
+  std::string key;
+  std::string node_id;
+  std::uint64_t offset = 0;  // the holder's offset right after the RESTORE
+};
+
 // Operation ids of acknowledged writes whose loss a promotion explains: one
 // that replaced the acknowledging primary, within the term in which it
 // acknowledged the write (possibly before the ack reached the client, for a
 // cut-off primary), with a winner whose offset was below the write's; and no
-// read between the ack and that promotion already lacked the write.
+// read between the ack and that promotion already lacked the write. A write
+// whose key later moved is also explained by such a promotion of a later
+// holder, measured against the offset of the RESTORE that brought the key.
 std::set<std::size_t> documented_losses(const std::vector<Operation>& operations,
                                         const std::map<std::size_t, WriteAck>& acks,
-                                        const std::vector<Promotion>& promotions);
+                                        const std::vector<Promotion>& promotions,
+                                        const std::vector<KeyMove>& moves = {});
 
 // The list-append check, forgiving documented losses. The explanation of a
 // valid result says how many losses were forgiven and why.
 CheckResult check_list_append_with_failovers(std::vector<Operation> operations,
                                              const std::map<std::size_t, WriteAck>& acks,
                                              const std::vector<Promotion>& promotions,
-                                             std::size_t* forgiven = nullptr);
+                                             std::size_t* forgiven = nullptr,
+                                             const std::vector<KeyMove>& moves = {});
 
 }  // namespace slotsim::checker

@@ -70,11 +70,13 @@ InvariantMonitor::InvariantMonitor(SimCluster& cluster, Nanos period)
       // drift, two cron ticks and the monitor's own period.
       invariants_(std::make_shared<checker::OnlineInvariants>(
           cluster.options().node.node_timeout * 3 / 2 * 11 / 10 + ms(200) + period)),
-      promotions_(std::make_shared<std::vector<checker::Promotion>>()), alive_(std::make_shared<bool>(true)) {
+      promotions_(std::make_shared<std::vector<checker::Promotion>>()),
+      moves_(std::make_shared<std::vector<checker::KeyMove>>()), alive_(std::make_shared<bool>(true)) {
   auto invariants = invariants_;
   auto promotions = promotions_;
+  auto moves = moves_;
   auto alive = alive_;
-  cluster_.world().trace().set_listener([invariants, promotions, alive, &cluster](const sim::TraceEvent& e) {
+  cluster_.world().trace().set_listener([invariants, promotions, moves, alive, &cluster](const sim::TraceEvent& e) {
     if (!*alive) return;
     invariants->on_event(e.time, e.process, e.kind, e.detail);
     if (e.kind == "promoted") {
@@ -85,6 +87,14 @@ InvariantMonitor::InvariantMonitor(SimCluster& cluster, Nanos period)
       p.old_primary_id = checker::trace_field(e.detail, "old_primary");
       p.winner_offset = std::stoull(checker::trace_field(e.detail, "offset"));
       promotions->push_back(std::move(p));
+    } else if (e.kind == "key_restored") {
+      const auto key_at = e.detail.find(" key=");
+      checker::KeyMove move;
+      move.time = e.time;
+      move.key = key_at == std::string::npos ? "" : e.detail.substr(key_at + 5);
+      move.node_id = cluster.node_id(e.process);
+      move.offset = std::stoull(checker::trace_field(e.detail, "offset"));
+      moves->push_back(std::move(move));
     }
   });
   tick();

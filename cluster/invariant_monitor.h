@@ -27,6 +27,8 @@ class InvariantMonitor {
   const checker::OnlineInvariants& invariants() const { return *invariants_; }
   // Every promotion so far (from `promoted` trace events), for rule D1.
   const std::vector<checker::Promotion>& promotions() const { return *promotions_; }
+  // Every key that a RESTORE (MIGRATE) brought to a primary, for rule D1.
+  const std::vector<checker::KeyMove>& key_moves() const { return *moves_; }
 
  private:
   void tick();
@@ -35,6 +37,7 @@ class InvariantMonitor {
   Nanos period_;
   std::shared_ptr<checker::OnlineInvariants> invariants_;
   std::shared_ptr<std::vector<checker::Promotion>> promotions_;
+  std::shared_ptr<std::vector<checker::KeyMove>> moves_;
   std::shared_ptr<bool> alive_;
   std::map<std::string, std::uint64_t> table_versions_;  // slot tables already seen, by node  // scheduled ticks outlive the monitor; they check this
 };

@@ -97,6 +97,9 @@ std::string Node::restore_command(const Command& args, bool replaying) {
     if (replace) logged.push_back("REPLACE");
     if (expire_ms != 0) logged.push_back("ABSTTL");
     propagate({logged});
+    // Where a migrated key now lives, and at which offset: the checker follows
+    // a key's writes to its new holder (rule D1). The key goes last: it may hold spaces.
+    env_.trace("key_restored", "offset=" + std::to_string(repl_.offset) + " key=" + args[1]);
   }
   return reply::ok();
 }

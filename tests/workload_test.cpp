@@ -298,7 +298,7 @@ ChaosRun judge(cluster::SimCluster& c, cluster::InvariantMonitor& monitor, workl
   REQUIRE_FALSE(paired.error);
   run.operations = paired.operations.size();
   run.verdict = checker::check_list_append_with_failovers(paired.operations, recorder.acks(), monitor.promotions(),
-                                                          &run.forgiven);
+                                                          &run.forgiven, monitor.key_moves());
   run.promotions = monitor.promotions().size();
   run.violations = monitor.invariants().violations();
   run.converged = test::converged(c);
@@ -528,6 +528,14 @@ TEST_CASE("rule D1 forgives a loss only through the promotion that ended the wri
   checker::Promotion old_term{3, "P", "R", "R", 80};
   checker::Promotion p_back{4, "R", "P", "P", 90};
   CHECK(checker::check_list_append_with_failovers(ops, acks, {old_term, p_back}).verdict == checker::Verdict::invalid);
+  // The key moved on (MIGRATE) to Q at Q's offset 40; Q was then replaced by a winner at 30.
+  std::vector<checker::KeyMove> moves = {{50, "k", "Q", 40}};
+  checker::Promotion q_lost{150, "Q", "S", "S", 30};
+  checker::Promotion q_kept{150, "Q", "S", "S", 45};
+  CHECK(checker::check_list_append_with_failovers(ops, acks, {q_lost}, nullptr, moves).verdict ==
+        checker::Verdict::valid);
+  CHECK(checker::check_list_append_with_failovers(ops, acks, {q_kept}, nullptr, moves).verdict ==
+        checker::Verdict::invalid);
   // A read between the ack and the promotion already lacked it: not the failover's doing.
   ops.push_back(op(3, Function::read, Outcome::ok, 20, 30, {}, list({1})));
   CHECK(checker::check_list_append_with_failovers(ops, acks, {behind}).verdict == checker::Verdict::invalid);
