@@ -15,13 +15,14 @@ std::string trace_field(const std::string& detail, const std::string& key) {
   return "";
 }
 
-void OnlineInvariants::report(std::string invariant, Nanos time, std::string detail) {
+void OnlineInvariants::report(std::string invariant, Nanos time, std::string detail,
+                              std::vector<std::uint64_t> events) {
   // One report per distinct finding: a two-owner state lasts many snapshots.
   if (!reported_.insert(invariant + " " + detail).second) return;
-  violations_.push_back({std::move(invariant), time, std::move(detail)});
+  violations_.push_back({std::move(invariant), time, std::move(detail), std::move(events)});
 }
 
-void OnlineInvariants::observe(Nanos time, const std::vector<NodeView>& nodes) {
+void OnlineInvariants::observe(Nanos time, const std::vector<NodeView>& nodes, std::uint64_t trace_position) {
   ++observations_;
   for (const NodeView& view : nodes) {
     if (!view.up) continue;
@@ -29,7 +30,8 @@ void OnlineInvariants::observe(Nanos time, const std::vector<NodeView>& nodes) {
     auto check = [&](const char* what, std::uint64_t now, std::uint64_t& highest) {
       if (now < highest) {
         report("S1", time, view.name + " " + what + " went back from " + std::to_string(highest) + " to " +
-                               std::to_string(now));
+                               std::to_string(now),
+               {trace_position});
       }
       highest = std::max(highest, now);
     };
@@ -54,7 +56,8 @@ void OnlineInvariants::observe(Nanos time, const std::vector<NodeView>& nodes) {
         if (now <= was) {
           report("S4", time, view.name + " moved slot " + std::to_string(slot) + " from " + before[slot] +
                                  " (configEpoch " + std::to_string(was) + ") to " + after[slot] + " (configEpoch " +
-                                 std::to_string(now) + ") without SETSLOT");
+                                 std::to_string(now) + ") without SETSLOT",
+                 {trace_position});
           break;
         }
       }
@@ -74,7 +77,8 @@ void OnlineInvariants::observe(Nanos time, const std::vector<NodeView>& nodes) {
     if (view.serving && time - since > minority_bound_) {
       report("S5", time, view.name + " still serves its slots " + std::to_string((time - since) / 1'000'000) +
                              " ms after losing the majority of primaries (cut off since " +
-                             std::to_string(since / 1'000'000) + " ms)");
+                             std::to_string(since / 1'000'000) + " ms)",
+             {trace_position});
     }
   }
   // Two serving primaries with one configEpoch must not share a slot.
@@ -90,25 +94,29 @@ void OnlineInvariants::observe(Nanos time, const std::vector<NodeView>& nodes) {
       while (!both.test(first)) ++first;
       report("two-owners", time,
              a.name + " and " + b.name + " both serve slot " + std::to_string(first) + " (and " +
-                 std::to_string(both.count() - 1) + " more) with configEpoch " + std::to_string(a.config_epoch));
+                 std::to_string(both.count() - 1) + " more) with configEpoch " + std::to_string(a.config_epoch),
+             {trace_position});
     }
   }
 }
 
 void OnlineInvariants::on_event(Nanos time, const std::string& process, const std::string& kind,
-                                const std::string& detail) {
+                                const std::string& detail, std::uint64_t index) {
   if (kind == "setslot" || kind == "addslots" || kind == "delslots") {
     operator_changed_.insert(process);
   } else if (kind == "vote_granted") {
     const std::string epoch = trace_field(detail, "epoch");
-    if (!votes_.insert({process, epoch}).second) {
-      report("S2", time, process + " granted a second vote in epoch " + epoch + " (" + detail + ")");
+    auto [it, fresh] = votes_.emplace(std::make_pair(process, epoch), index);
+    if (!fresh) {
+      report("S2", time, process + " granted a second vote in epoch " + epoch + " (" + detail + ")",
+             {it->second, index});
     }
   } else if (kind == "election_won") {
     const std::string epoch = trace_field(detail, "epoch");
-    auto [it, fresh] = winners_.emplace(epoch, process);
-    if (!fresh && it->second != process) {
-      report("S3", time, process + " and " + it->second + " both won the election of epoch " + epoch);
+    auto [it, fresh] = winners_.emplace(epoch, std::make_pair(process, index));
+    if (!fresh && it->second.first != process) {
+      report("S3", time, process + " and " + it->second.first + " both won the election of epoch " + epoch,
+             {it->second.second, index});
     }
   }
 }

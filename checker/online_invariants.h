@@ -55,31 +55,37 @@ struct NodeView {
 };
 
 struct Violation {
-  std::string invariant;  // "S1", "S2", "S3", "two-owners"
+  std::string invariant;  // "S1", "S2", "S3", "S4", "S5", "two-owners", "L1"...
   Nanos time = 0;
   std::string detail;     // names the nodes, epochs and slots involved
+  // Trace evidence: the index of each event that proves it (S2, S3), or, for
+  // a state seen in a snapshot, the trace position at that moment (the
+  // events before it built the state).
+  std::vector<std::uint64_t> trace_events;
 };
 
 class OnlineInvariants {
  public:
   // minority_bound: how long a cut-off primary may go on serving (S5); 0 disables S5.
   explicit OnlineInvariants(Nanos minority_bound = 0) : minority_bound_(minority_bound) {}
-  void observe(Nanos time, const std::vector<NodeView>& nodes);
-  // Feed every trace event: kind and detail as the node wrote them.
-  void on_event(Nanos time, const std::string& process, const std::string& kind, const std::string& detail);
+  // trace_position: how many trace events the run has recorded so far.
+  void observe(Nanos time, const std::vector<NodeView>& nodes, std::uint64_t trace_position = 0);
+  // Feed every trace event: its index, kind and detail as the node wrote them.
+  void on_event(Nanos time, const std::string& process, const std::string& kind, const std::string& detail,
+                std::uint64_t index = 0);
 
   const std::vector<Violation>& violations() const { return violations_; }
   std::uint64_t observations() const { return observations_; }
 
  private:
-  void report(std::string invariant, Nanos time, std::string detail);
+  void report(std::string invariant, Nanos time, std::string detail, std::vector<std::uint64_t> events);
 
   struct Epochs {
     std::uint64_t current = 0, config = 0, last_vote = 0;
   };
   std::map<std::string, Epochs> highest_;                        // by node name
-  std::set<std::pair<std::string, std::string>> votes_;          // (voter, epoch)
-  std::map<std::string, std::string> winners_;                   // epoch -> winner
+  std::map<std::pair<std::string, std::string>, std::uint64_t> votes_;  // (voter, epoch) -> event index
+  std::map<std::string, std::pair<std::string, std::uint64_t>> winners_;  // epoch -> winner, event index
   std::set<std::string> reported_;                               // no flood of one violation
   Nanos minority_bound_;
   struct SlotTable {

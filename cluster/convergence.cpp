@@ -12,7 +12,7 @@ std::vector<checker::Violation> check_convergence(SimCluster& cluster) {
   std::vector<checker::Violation> found;
   const Nanos now = cluster.world().now();
   auto report = [&](const char* invariant, std::string detail) {
-    found.push_back({invariant, now, std::move(detail)});
+    found.push_back({invariant, now, std::move(detail), {}});
   };
   const node::Node* first = nullptr;
   std::string first_name;

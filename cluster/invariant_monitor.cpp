@@ -78,7 +78,7 @@ InvariantMonitor::InvariantMonitor(SimCluster& cluster, Nanos period)
   auto alive = alive_;
   cluster_.world().trace().set_listener([invariants, promotions, moves, alive, &cluster](const sim::TraceEvent& e) {
     if (!*alive) return;
-    invariants->on_event(e.time, e.process, e.kind, e.detail);
+    invariants->on_event(e.time, e.process, e.kind, e.detail, e.index);
     if (e.kind == "promoted") {
       checker::Promotion p;
       p.time = e.time;
@@ -106,7 +106,8 @@ InvariantMonitor::~InvariantMonitor() {
 }
 
 void InvariantMonitor::tick() {
-  invariants_->observe(cluster_.world().now(), node_views(cluster_, &table_versions_));
+  invariants_->observe(cluster_.world().now(), node_views(cluster_, &table_versions_),
+                       cluster_.world().trace().count());
   auto alive = alive_;
   cluster_.world().scheduler().at(cluster_.world().now() + period_, [this, alive] {
     if (*alive) tick();

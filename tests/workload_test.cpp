@@ -123,12 +123,13 @@ TEST_CASE("the online invariants fire on constructed bad states", "[workload]") 
   REQUIRE(invariants.violations().size() == 2);
   CHECK(invariants.violations()[1].invariant == "S1");
   // Two votes in one epoch; two winners of one epoch.
-  invariants.on_event(ms(5), "n3", "vote_granted", "to=a epoch=7");
-  invariants.on_event(ms(6), "n3", "vote_granted", "to=b epoch=7");
+  invariants.on_event(ms(5), "n3", "vote_granted", "to=a epoch=7", 41);
+  invariants.on_event(ms(6), "n3", "vote_granted", "to=b epoch=7", 57);
   invariants.on_event(ms(7), "n4", "election_won", "epoch=7 votes=2");
   invariants.on_event(ms(8), "n5", "election_won", "epoch=7 votes=2");
   REQUIRE(invariants.violations().size() == 4);
   CHECK(invariants.violations()[2].invariant == "S2");
+  CHECK(invariants.violations()[2].trace_events == std::vector<std::uint64_t>{41, 57});  // both votes cited
   CHECK(invariants.violations()[3].invariant == "S3");
 }
 
