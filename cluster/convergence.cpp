@@ -36,6 +36,10 @@ std::vector<checker::Violation> check_convergence(SimCluster& cluster) {
         break;
       }
     }
+    if (view.nodes().size() != first->cluster().nodes().size()) {
+      report("L1", name + " knows " + std::to_string(view.nodes().size()) + " nodes, " + first_name + " knows " +
+                       std::to_string(first->cluster().nodes().size()));
+    }
     for (const auto& [id, other] : first->cluster().nodes()) {
       const node::ClusterNode* mine = view.find(id);
       if (mine == nullptr || mine->primary != other.primary || mine->primary_id != other.primary_id) {
@@ -73,7 +77,11 @@ std::vector<checker::Violation> check_convergence(SimCluster& cluster) {
     if (!stranded.empty()) report("L4", name + " holds key " + stranded + " of a slot it does not serve");
     if (!me.primary) {
       auto it = name_of.find(me.primary_id);
-      if (it == name_of.end()) continue;
+      if (it == name_of.end()) {
+        report("L5", name + " replicates " + me.primary_id + ", which is not a live node");
+        continue;
+      }
+      if (!n->replication().link_up) report("L5", name + " has no replication link to " + it->second);
       const node::Node* primary = cluster.node(it->second);
       std::string differs;
       if (primary->keyspace().size() != n->keyspace().size()) {

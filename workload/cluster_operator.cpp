@@ -127,7 +127,12 @@ OperatorResult ClusterOperator::migrate_keys(const Address& from, const Address&
     if (keys.reply.elements.empty()) return {};
     std::vector<std::string> migrate = {"MIGRATE", to.host, std::to_string(to.port), "", "0", "5000", "KEYS"};
     for (const auto& key : keys.reply.elements) migrate.push_back(key.text);
-    if (auto r = expect_ok(from, migrate); !r.ok) return r;
+    const auto r = call(from, migrate);
+    if (r.error != IoError::ok || r.reply.type == node::RespValue::Type::error) {
+      return {false, from.to_string() + ": " + describe(migrate) + " -> " + describe(r)};
+    }
+    // NOKEY: every listed key expired meanwhile; they will never move, so stop.
+    if (r.reply.text == "NOKEY") return {};
   }
 }
 
@@ -172,7 +177,17 @@ OperatorResult ClusterOperator::fix() {
     for (const auto& [slot, id] : info.migrating) open_slots.insert(slot);
     for (const auto& [slot, id] : info.importing) open_slots.insert(slot);
   }
+  // Each open slot is fixed on its own: one that fails does not leave the others open.
+  OperatorResult overall;
   for (int slot : open_slots) {
+    const OperatorResult r = fix_slot(view, slot);
+    if (!r.ok && overall.ok) overall = r;
+  }
+  return overall;
+}
+
+OperatorResult ClusterOperator::fix_slot(const std::vector<NodeInfo>& view, int slot) {
+  {
     const std::string s = std::to_string(slot);
     const NodeInfo* owner = nullptr;
     for (const auto& info : view) {
@@ -205,7 +220,7 @@ OperatorResult ClusterOperator::fix() {
       for (const auto& info : view) {
         if (info.primary && &info != owner && &info != target) call(info.address, {"CLUSTER", "SETSLOT", s, "NODE", target->id});
       }
-      continue;
+      return {};
     }
     // Otherwise the owner keeps the slot: close it there first (a migrating
     // owner would send the returning keys away with ASK), then bring stranded

@@ -61,6 +61,7 @@ class ClusterOperator {
   OperatorResult expect_ok(const Address& node, const std::vector<std::string>& args);
   OperatorResult migrate_keys(const Address& from, const Address& to, int slot, int batch);
   const NodeInfo* by_id(const std::vector<NodeInfo>& view, const std::string& id) const;
+  OperatorResult fix_slot(const std::vector<NodeInfo>& view, int slot);
 
   Env& env_;
   std::vector<Address> nodes_;
