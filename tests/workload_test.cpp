@@ -562,3 +562,53 @@ TEST_CASE("S4 fires when a node hands a slot to an owner that is not newer, unle
   CHECK(invariants.violations()[0].invariant == "S4");
   CHECK(invariants.violations()[0].detail.find("slot 1") != std::string::npos);
 }
+
+TEST_CASE("counter and WAIT workloads, and the operator's manual failover", "[workload]") {
+  cluster::SimCluster c(bus_cluster(3, 1, 4));
+  cluster::InvariantMonitor monitor(c);
+  workload::HistoryRecorder recorder([&] { return c.world().now(); });
+  workload::WorkloadOptions load;
+  load.kind = workload::WorkloadKind::counter;
+  load.seeds = addresses(c);
+  load.key_names = {"{k2}counter"};
+  load.read_fraction = 0.2;
+  load.wait_replicas = 1;  // each INCR waits for n4 before the next operation
+  bool stop = false;
+  for (int i = 0; i < 3; ++i) {
+    c.world().add_process("client" + std::to_string(i), function_process([&, i](Env& env) {
+      workload::run_client(env, load, i, recorder, &stop);
+    }));
+  }
+  c.run_for(seconds(5));
+  stop = true;
+  c.run_for(seconds(3));
+  const auto paired = checker::pair_operations(recorder.history());
+  REQUIRE_FALSE(paired.error);
+  for (const auto& op : paired.operations) REQUIRE_FALSE(op.is_info());  // no faults: every outcome is known
+  std::int64_t increments = 0;
+  std::int64_t last_seen = 0;
+  for (const auto& e : recorder.history()) {  // an INCR's completion carries its reply
+    if (e.f == checker::Function::write && e.type == checker::EventType::ok) {
+      ++increments;
+      last_seen = std::max(last_seen, e.value.integer());
+    }
+  }
+  CHECK(increments > 50);
+  CHECK(last_seen == increments);  // INCR replies count every increment exactly once
+  CHECK(raw(c, "n1", {"GET", "{k2}counter"}) == "$" + std::to_string(std::to_string(increments).size()) + "\r\n" +
+                                                     std::to_string(increments) + "\r\n");
+  // WAIT made every increment reach the replica before the next.
+  CHECK(std::get<std::string>(c.node("n4")->keyspace().peek("{k2}counter")->data) == std::to_string(increments));
+  // The operator hands n1's slots to its replica.
+  workload::OperatorResult result;
+  bool done = false;
+  c.world().add_process("operator", function_process([&](Env& env) {
+    workload::ClusterOperator op(env, addresses(c));
+    result = op.failover(Address{"n4", 6379});
+    done = true;
+  }));
+  REQUIRE(run_until_every(c, [&] { return done && test::is_primary(c, "n4"); }, seconds(20)));
+  CHECK(result.ok);
+  REQUIRE(run_until_converged(c, seconds(20)));
+  CHECK(monitor.invariants().violations().empty());
+}
