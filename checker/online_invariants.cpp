@@ -1,5 +1,7 @@
 #include "checker/online_invariants.h"
 
+#include <algorithm>
+
 namespace slotsim::checker {
 
 std::string trace_field(const std::string& detail, const std::string& key) {
@@ -45,17 +47,20 @@ void OnlineInvariants::observe(Nanos time, const std::vector<NodeView>& nodes, s
     SlotTable& previous = tables_[view.name];
     const bool by_operator = operator_changed_.count(view.name) != 0;
     if (previous.owners != nullptr && !by_operator) {
-      const auto& before = *previous.owners;
-      const auto& after = *view.owners;
-      for (std::size_t slot = 0; slot < before.size() && slot < after.size(); ++slot) {
-        if (before[slot] == after[slot] || before[slot].empty() || after[slot].empty()) continue;
-        const auto old_epoch = previous.epochs.find(before[slot]);
-        const auto new_epoch = view.owner_epochs.find(after[slot]);
+      const OwnerTable& before_table = *previous.owners;
+      const OwnerTable& after_table = *view.owners;
+      const std::size_t slots = std::min(before_table.slots.size(), after_table.slots.size());
+      for (std::size_t slot = 0; slot < slots; ++slot) {
+        const std::string& was_owner = before_table.owner(slot);
+        const std::string& now_owner = after_table.owner(slot);
+        if (was_owner == now_owner || was_owner.empty() || now_owner.empty()) continue;
+        const auto old_epoch = previous.epochs.find(was_owner);
+        const auto new_epoch = view.owner_epochs.find(now_owner);
         const std::uint64_t was = old_epoch == previous.epochs.end() ? 0 : old_epoch->second;
         const std::uint64_t now = new_epoch == view.owner_epochs.end() ? 0 : new_epoch->second;
         if (now <= was) {
-          report("S4", time, view.name + " moved slot " + std::to_string(slot) + " from " + before[slot] +
-                                 " (configEpoch " + std::to_string(was) + ") to " + after[slot] + " (configEpoch " +
+          report("S4", time, view.name + " moved slot " + std::to_string(slot) + " from " + was_owner +
+                                 " (configEpoch " + std::to_string(was) + ") to " + now_owner + " (configEpoch " +
                                  std::to_string(now) + ") without SETSLOT",
                  {trace_position});
           break;

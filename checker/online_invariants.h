@@ -34,6 +34,13 @@
 
 namespace slotsim::checker {
 
+// A node's slot table, compact: slot -> index into ids ("" at 0: unassigned).
+struct OwnerTable {
+  std::vector<std::uint16_t> slots;
+  std::vector<std::string> ids;
+  const std::string& owner(std::size_t slot) const { return ids[slots[slot]]; }
+};
+
 struct NodeView {
   std::string name;  // the simulator's name (n3): stable across restarts
   bool up = false;
@@ -50,7 +57,7 @@ struct NodeView {
   // Its whole slot table (owner id per slot, "" unassigned) and the configEpoch
   // it knows for each owner; filled only when slot_map_version moved.
   std::uint64_t slot_map_version = 0;
-  std::shared_ptr<const std::vector<std::string>> owners;
+  std::shared_ptr<const OwnerTable> owners;
   std::map<std::string, std::uint64_t> owner_epochs;
 };
 
@@ -89,7 +96,7 @@ class OnlineInvariants {
   std::set<std::string> reported_;                               // no flood of one violation
   Nanos minority_bound_;
   struct SlotTable {
-    std::shared_ptr<const std::vector<std::string>> owners;
+    std::shared_ptr<const OwnerTable> owners;
     std::map<std::string, std::uint64_t> epochs;
   };
   std::map<std::string, SlotTable> tables_;          // by node name: its last slot table

@@ -52,8 +52,12 @@ std::vector<checker::NodeView> node_views(SimCluster& cluster, std::map<std::str
         auto [it, fresh] = versions->emplace(name, view.slot_map_version);
         if (fresh || it->second != view.slot_map_version) {
           it->second = view.slot_map_version;
-          auto table = std::make_shared<std::vector<std::string>>(node::kSlotCount);
-          for (int slot = 0; slot < node::kSlotCount; ++slot) (*table)[static_cast<std::size_t>(slot)] = state.owner(slot);
+          auto table = std::make_shared<checker::OwnerTable>();
+          table->slots.resize(node::kSlotCount);
+          for (int slot = 0; slot < node::kSlotCount; ++slot) {
+            table->slots[static_cast<std::size_t>(slot)] = state.owner_index(slot);
+          }
+          table->ids.assign(state.owner_ids().begin(), state.owner_ids().end());
           view.owners = std::move(table);
           for (const auto& [id, known] : state.nodes()) view.owner_epochs[id] = known.config_epoch;
         }

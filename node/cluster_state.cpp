@@ -35,7 +35,7 @@ bool valid_slot(int slot) { return slot >= 0 && slot < kSlotCount; }
 
 void ClusterState::init_myself(std::string id, std::string ip, std::uint16_t port, std::uint16_t cport) {
   nodes_.clear();
-  for (auto& owner : owners_) owner.clear();
+  owners_.fill(0);
   slot_sets_.clear();
   owner_not_claiming.reset();
   migrating_.clear();
@@ -66,25 +66,34 @@ ClusterNode& ClusterState::add(ClusterNode node) {
   return it->second;
 }
 
+std::uint16_t ClusterState::intern(const std::string& id) {
+  auto it = owner_index_of_.find(id);
+  if (it != owner_index_of_.end()) return it->second;
+  const auto index = static_cast<std::uint16_t>(owner_ids_.size());
+  owner_ids_.push_back(id);
+  owner_index_of_.emplace(id, index);
+  return index;
+}
+
 void ClusterState::assign(int slot, const std::string& id) {
-  if (owners_[slot] == id) return;
+  if (owner(slot) == id) return;
   unassign(slot);
   ++slot_map_version_;
-  owners_[slot] = id;
+  owners_[static_cast<std::size_t>(slot)] = intern(id);
   auto it = slot_sets_.find(id);
   if (it == slot_sets_.end()) it = slot_sets_.emplace(id, SlotSet()).first;
   it->second.set(static_cast<std::size_t>(slot));
 }
 
 void ClusterState::unassign(int slot) {
-  std::string& owner = owners_[slot];
+  const std::string& owner = this->owner(slot);
   if (owner.empty()) return;
   ++slot_map_version_;
   if (auto it = slot_sets_.find(owner); it != slot_sets_.end()) {
     it->second.reset(static_cast<std::size_t>(slot));
     if (it->second.none()) slot_sets_.erase(it);
   }
-  owner.clear();
+  owners_[static_cast<std::size_t>(slot)] = 0;
   owner_not_claiming.reset(static_cast<std::size_t>(slot));
 }
 
@@ -106,7 +115,7 @@ void ClusterState::rename(const std::string& old_id, const std::string& new_id) 
 
 void ClusterState::forget(std::string_view id) {
   for (int slot = 0; slot < kSlotCount; ++slot) {
-    if (owners_[slot] == id) unassign(slot);
+    if (owner(slot) == id) unassign(slot);
   }
   std::erase_if(migrating_, [&](const auto& entry) { return entry.second == id; });
   std::erase_if(importing_, [&](const auto& entry) { return entry.second == id; });
@@ -128,7 +137,7 @@ std::vector<int> ClusterState::slots_of(std::string_view id) const {
 
 std::size_t ClusterState::assigned_slot_count() const {
   return static_cast<std::size_t>(
-      std::count_if(owners_.begin(), owners_.end(), [](const std::string& owner) { return !owner.empty(); }));
+      std::count_if(owners_.begin(), owners_.end(), [](std::uint16_t owner) { return owner != 0; }));
 }
 
 const std::string* ClusterState::migrating_to(int slot) const {

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -78,8 +79,13 @@ class ClusterState {
   const std::map<std::string, ClusterNode, std::less<>>& nodes() const { return nodes_; }
 
   // --- slots ---
-  const std::string& owner(int slot) const { return owners_[slot]; }
-  bool owned_by_myself(int slot) const { return owners_[slot] == myself_id_; }
+  const std::string& owner(int slot) const { return owner_ids_[owners_[static_cast<std::size_t>(slot)]]; }
+  bool owned_by_myself(int slot) const { return owner(slot) == myself_id_; }
+  // The owner table in compact form: owner_index(slot) indexes owner_ids()
+  // (0 is "", unassigned). Ids are only ever added, so an index keeps its
+  // meaning for the life of this ClusterState.
+  std::uint16_t owner_index(int slot) const { return owners_[static_cast<std::size_t>(slot)]; }
+  const std::deque<std::string>& owner_ids() const { return owner_ids_; }
   void assign(int slot, const std::string& id);
   void unassign(int slot);
   std::vector<int> slots_of(std::string_view id) const;
@@ -123,7 +129,12 @@ class ClusterState {
  private:
   std::string myself_id_;
   std::map<std::string, ClusterNode, std::less<>> nodes_;
-  std::array<std::string, kSlotCount> owners_;
+  // Owners as small indices into owner_ids_: the table is 32 KB instead of
+  // 16384 strings, so copying, parsing and comparing it is cheap.
+  std::array<std::uint16_t, kSlotCount> owners_{};
+  std::deque<std::string> owner_ids_{std::string()};  // a deque: references stay valid as it grows
+  std::map<std::string, std::uint16_t, std::less<>> owner_index_of_;
+  std::uint16_t intern(const std::string& id);
   std::map<std::string, SlotSet, std::less<>> slot_sets_;  // only nodes that own slots
   std::uint64_t slot_map_version_ = 0;
   std::map<int, std::string> migrating_;  // slot -> target id

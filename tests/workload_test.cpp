@@ -546,7 +546,14 @@ TEST_CASE("S4 fires when a node hands a slot to an owner that is not newer, unle
   checker::OnlineInvariants invariants;
   auto table = [](std::vector<std::string> owners, std::map<std::string, std::uint64_t> epochs) {
     checker::NodeView v = view("n1", 1, {});
-    v.owners = std::make_shared<std::vector<std::string>>(std::move(owners));
+    auto compact = std::make_shared<checker::OwnerTable>();
+    compact->ids = {""};
+    for (const auto& owner : owners) {
+      auto it = std::find(compact->ids.begin(), compact->ids.end(), owner);
+      if (it == compact->ids.end()) it = compact->ids.insert(compact->ids.end(), owner);
+      compact->slots.push_back(static_cast<std::uint16_t>(it - compact->ids.begin()));
+    }
+    v.owners = std::move(compact);
     v.owner_epochs = std::move(epochs);
     return v;
   };
