@@ -85,6 +85,20 @@ void ClusterState::assign(int slot, const std::string& id) {
   it->second.set(static_cast<std::size_t>(slot));
 }
 
+void ClusterState::assign_range(int first, int last, const std::string& id) {
+  const std::uint16_t index = intern(id);
+  auto set = slot_sets_.find(id);
+  if (set == slot_sets_.end()) set = slot_sets_.emplace(id, SlotSet()).first;
+  for (int slot = first; slot <= last; ++slot) {
+    const auto s = static_cast<std::size_t>(slot);
+    if (owners_[s] == index) continue;
+    if (owners_[s] != 0) unassign(slot);
+    owners_[s] = index;
+    set->second.set(s);
+  }
+  ++slot_map_version_;
+}
+
 void ClusterState::unassign(int slot) {
   const std::string& owner = this->owner(slot);
   if (owner.empty()) return;
@@ -311,7 +325,7 @@ std::optional<std::string> ClusterState::parse_config(std::string_view text, Clu
       if (!valid_slot(first) || !valid_slot(last) || last < first) {
         return fail("slot range out of bounds '" + std::string(item) + "'");
       }
-      for (int slot = first; slot <= last; ++slot) state.assign(slot, node.id);
+      state.assign_range(first, last, node.id);
     }
     if (node.myself) {
       if (!state.myself_id_.empty()) return fail("a second 'myself' node");

@@ -87,6 +87,8 @@ class ClusterState {
   std::uint16_t owner_index(int slot) const { return owners_[static_cast<std::size_t>(slot)]; }
   const std::deque<std::string>& owner_ids() const { return owner_ids_; }
   void assign(int slot, const std::string& id);
+  // assign() for first..last, with one id lookup (nodes.conf and CLUSTER NODES ranges).
+  void assign_range(int first, int last, const std::string& id);
   void unassign(int slot);
   std::vector<int> slots_of(std::string_view id) const;
   // The slots of a node as a bitmap (the cluster bus format), kept in step with owner().
