@@ -16,6 +16,7 @@ struct Command {
 int demo_command(const std::vector<std::string>& args);
 int determinism_command(const std::vector<std::string>& args);
 int shell_command(const std::vector<std::string>& args);
+int run_command(const std::vector<std::string>& args);
 int check_command(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands();

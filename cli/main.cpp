@@ -14,6 +14,7 @@ const std::vector<Command>& commands() {
       {"demo", "run the built-in demo: 6 processes pinging over a faulty virtual network", demo_command},
       {"determinism", "run seeds twice and compare their trace hashes", determinism_command},
       {"shell", "drive a simulated cluster with commands read from stdin", shell_command},
+      {"run", "run one seed of a scenario file to a verdict", run_command},
       {"check", "check a history (JSON lines) for linearizability or list-append anomalies", check_command},
   };
   return all;

@@ -162,6 +162,27 @@ OperatorResult ClusterOperator::move_slot(int slot, const Address& to, int batch
   return {};
 }
 
+OperatorResult ClusterOperator::begin_move(int slot, const Address& to, int keys) {
+  const auto view = cluster_view();
+  const NodeInfo* target = nullptr;
+  const NodeInfo* source = nullptr;
+  for (const auto& info : view) {
+    if (info.address == to) target = &info;
+    if (info.primary && std::find(info.slots.begin(), info.slots.end(), slot) != info.slots.end()) source = &info;
+  }
+  if (target == nullptr || source == nullptr || source == target) {
+    return {false, "slot " + std::to_string(slot) + ": no source and target to migrate between"};
+  }
+  const std::string s = std::to_string(slot);
+  if (auto r = expect_ok(target->address, {"CLUSTER", "SETSLOT", s, "IMPORTING", source->id}); !r.ok) return r;
+  if (auto r = expect_ok(source->address, {"CLUSTER", "SETSLOT", s, "MIGRATING", target->id}); !r.ok) return r;
+  const auto listed = call(source->address, {"CLUSTER", "GETKEYSINSLOT", s, std::to_string(keys)});
+  if (listed.error != IoError::ok || listed.reply.elements.empty()) return {};
+  std::vector<std::string> migrate = {"MIGRATE", to.host, std::to_string(to.port), "", "0", "5000", "KEYS"};
+  for (const auto& key : listed.reply.elements) migrate.push_back(key.text);
+  return expect_ok(source->address, migrate);
+}
+
 OperatorResult ClusterOperator::failover(const Address& replica, const std::string& mode) {
   std::vector<std::string> args = {"CLUSTER", "FAILOVER"};
   if (!mode.empty()) args.push_back(mode);

@@ -35,6 +35,9 @@ class ClusterOperator {
   OperatorResult create(int primaries, Nanos settle = seconds(30));
   // Moves one slot and its keys from its owner to `to`, `batch` keys per MIGRATE.
   OperatorResult move_slot(int slot, const Address& to, int batch = 10);
+  // The first half of move_slot, for scenarios that fail something midway:
+  // IMPORTING on the target and MIGRATING on the source, then `keys` keys moved.
+  OperatorResult begin_move(int slot, const Address& to, int keys);
   // CLUSTER FAILOVER [FORCE|TAKEOVER] on a replica; mode "" for the default.
   OperatorResult failover(const Address& replica, const std::string& mode = "");
   // Closes every open slot, as `redis-cli --cluster fix`: finishes a

@@ -1,0 +1,263 @@
+#include "runner/scenario.h"
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <toml.hpp>
+
+namespace slotsim::runner {
+
+namespace {
+
+// "file:line: field 'workload.clients': expected ..., got ..."
+[[noreturn]] void fail(const toml::value& where, const std::string& field, const std::string& what) {
+  const auto location = where.location();
+  throw ScenarioError(location.file_name() + ":" + std::to_string(location.line()) + ": field '" + field + "': " +
+                      what);
+}
+
+const char* type_name(const toml::value& v) {
+  if (v.is_string()) return "a string";
+  if (v.is_integer()) return "an integer";
+  if (v.is_floating()) return "a number";
+  if (v.is_boolean()) return "a boolean";
+  if (v.is_array()) return "an array";
+  if (v.is_table()) return "a table";
+  return "something else";
+}
+
+// The fields of a table, checked against the ones the scenario format knows.
+class Table {
+ public:
+  Table(const toml::value& value, std::string path) : value_(value), path_(std::move(path)) {
+    if (!value_.is_table()) fail(value_, path_, std::string("expected a table, got ") + type_name(value_));
+  }
+  void allow(std::initializer_list<const char*> names) {
+    std::set<std::string> known(names.begin(), names.end());
+    std::vector<std::string> keys;
+    for (const auto& [key, v] : value_.as_table()) keys.push_back(key);  // sorted below: the map is unordered
+    std::sort(keys.begin(), keys.end());
+    for (const auto& key : keys) {
+      if (known.count(key) != 0) continue;
+      std::string list;
+      for (const auto& name : known) list += (list.empty() ? "" : ", ") + name;
+      fail(value_.as_table().at(key), field(key), "unknown field (expected one of: " + list + ")");
+    }
+  }
+  bool has(const std::string& key) const { return value_.as_table().count(key) != 0; }
+  const toml::value& at(const std::string& key) const { return value_.as_table().at(key); }
+  std::string field(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+
+  std::int64_t integer(const std::string& key, std::int64_t fallback, std::int64_t min, std::int64_t max) const {
+    if (!has(key)) return fallback;
+    const auto& v = at(key);
+    if (!v.is_integer()) fail(v, field(key), std::string("expected an integer, got ") + type_name(v));
+    const auto n = v.as_integer();
+    if (n < min || n > max) {
+      fail(v, field(key), "expected an integer from " + std::to_string(min) + " to " + std::to_string(max) +
+                              ", got " + std::to_string(n));
+    }
+    return n;
+  }
+  double number(const std::string& key, double fallback, double min, double max) const {
+    if (!has(key)) return fallback;
+    const auto& v = at(key);
+    double x = 0;
+    if (v.is_floating()) x = v.as_floating();
+    else if (v.is_integer()) x = static_cast<double>(v.as_integer());
+    else fail(v, field(key), std::string("expected a number, got ") + type_name(v));
+    if (x < min || x > max) fail(v, field(key), "expected a number from " + std::to_string(min) + " to " + std::to_string(max));
+    return x;
+  }
+  std::string text(const std::string& key, const std::string& fallback) const {
+    if (!has(key)) return fallback;
+    const auto& v = at(key);
+    if (!v.is_string()) fail(v, field(key), std::string("expected a string, got ") + type_name(v));
+    return v.as_string().str;
+  }
+  std::string choice(const std::string& key, const std::string& fallback, std::initializer_list<const char*> options) const {
+    const std::string value = text(key, fallback);
+    for (const char* option : options) {
+      if (value == option) return value;
+    }
+    std::string list;
+    for (const char* option : options) list += std::string(list.empty() ? "" : ", ") + "\"" + option + "\"";
+    fail(at(key), field(key), "expected one of " + list + ", got \"" + value + "\"");
+  }
+  Nanos duration(const std::string& key, Nanos fallback) const {
+    if (!has(key)) return fallback;
+    const std::string value = text(key, "");
+    Nanos out = 0;
+    if (!parse_duration(value, out)) {
+      fail(at(key), field(key), "expected a duration such as \"2.5s\", \"300ms\" or \"1m\", got \"" + value + "\"");
+    }
+    return out;
+  }
+  std::vector<std::string> strings(const std::string& key) const {
+    std::vector<std::string> out;
+    if (!has(key)) return out;
+    const auto& v = at(key);
+    if (!v.is_array()) fail(v, field(key), std::string("expected an array of strings, got ") + type_name(v));
+    for (const auto& item : v.as_array()) {
+      if (!item.is_string()) fail(item, field(key), std::string("expected strings in the array, got ") + type_name(item));
+      out.push_back(item.as_string().str);
+    }
+    return out;
+  }
+  const toml::value& value() const { return value_; }
+
+ private:
+  const toml::value& value_;
+  std::string path_;
+};
+
+std::string node_name(const Table& t, const std::string& key, const Scenario& s) {
+  const std::string name = t.text(key, "");
+  const int nodes = s.primaries * (1 + s.replicas);
+  int index = 0;
+  if (name.size() < 2 || name[0] != 'n' ||
+      std::from_chars(name.data() + 1, name.data() + name.size(), index).ptr != name.data() + name.size() ||
+      index < 1 || index > nodes) {
+    fail(t.has(key) ? t.at(key) : t.value(), t.field(key),
+         "expected a node name n1..n" + std::to_string(nodes) + ", got \"" + name + "\"");
+  }
+  return name;
+}
+
+}  // namespace
+
+bool parse_duration(std::string_view text, Nanos& out) {
+  double value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || value < 0) return false;
+  const std::string_view unit(ptr, static_cast<std::size_t>(text.data() + text.size() - ptr));
+  double scale = 0;
+  if (unit == "ns") scale = 1;
+  else if (unit == "us") scale = 1e3;
+  else if (unit == "ms") scale = 1e6;
+  else if (unit == "s") scale = 1e9;
+  else if (unit == "m") scale = 60e9;
+  else return false;
+  const double nanos = value * scale;
+  if (nanos > 1e18) return false;
+  out = static_cast<Nanos>(nanos);
+  return true;
+}
+
+Scenario parse_scenario(const std::string& text, const std::string& file_name) {
+  toml::value data;
+  try {
+    std::istringstream in(text);
+    data = toml::parse(in, file_name);
+  } catch (const std::exception& e) {
+    throw ScenarioError(std::string("bad TOML: ") + e.what());
+  }
+  Scenario s;
+  s.file = file_name;
+  s.text = text;
+  Table root(data, "");
+  root.allow({"name", "description", "duration", "cluster", "workload", "operator", "faults", "expect"});
+  const auto slash = file_name.find_last_of('/');
+  std::string stem = file_name.substr(slash == std::string::npos ? 0 : slash + 1);
+  if (stem.size() > 5 && stem.substr(stem.size() - 5) == ".toml") stem.resize(stem.size() - 5);
+  s.name = root.text("name", stem);
+  s.duration = root.duration("duration", s.duration);
+  if (root.has("cluster")) {
+    Table c(root.at("cluster"), "cluster");
+    c.allow({"primaries", "replicas", "node_timeout", "appendfsync", "asking", "migration_state_replication"});
+    s.primaries = static_cast<int>(c.integer("primaries", s.primaries, 1, 20));
+    s.replicas = static_cast<int>(c.integer("replicas", s.replicas, 0, 5));
+    s.node_timeout = c.duration("node_timeout", s.node_timeout);
+    const std::string fsync = c.choice("appendfsync", "always", {"always", "everysec", "no"});
+    s.appendfsync = fsync == "always" ? node::AppendFsync::always
+                    : fsync == "everysec" ? node::AppendFsync::everysec
+                                          : node::AppendFsync::no;
+    s.variants.set("asking", c.choice("asking", "required", {"required", "none"}));
+    s.variants.set("migration_state_replication", c.choice("migration_state_replication", "off", {"off", "on"}));
+  }
+  if (root.has("workload")) {
+    Table w(root.at("workload"), "workload");
+    w.allow({"kind", "clients", "client_kind", "keys", "key_count", "think_time", "read_fraction", "wait_replicas"});
+    workload::parse_workload_kind(w.choice("kind", "list-append", {"list-append", "register", "counter"}),
+                                  s.workload.kind);
+    s.clients = static_cast<int>(w.integer("clients", s.clients, 1, 200));
+    client::parse_client_kind(w.choice("client_kind", "smart", {"smart", "dumb", "no_asking"}), s.workload.client_kind);
+    s.workload.key_names = w.strings("keys");
+    s.workload.keys = static_cast<int>(w.integer("key_count", 10, 1, 100000));
+    s.workload.think_time = w.duration("think_time", ms(20));
+    s.workload.read_fraction = w.number("read_fraction", 0.3, 0, 1);
+    s.workload.wait_replicas = static_cast<int>(w.integer("wait_replicas", 0, 0, 10));
+  }
+  if (root.has("operator")) {
+    const auto& steps = root.at("operator");
+    if (!steps.is_array()) fail(steps, "operator", "expected an array of tables ([[operator]])");
+    for (std::size_t i = 0; i < steps.as_array().size(); ++i) {
+      Table t(steps.as_array()[i], "operator[" + std::to_string(i) + "]");
+      t.allow({"at", "action", "slot", "to", "node", "mode", "keys"});
+      OperatorStep step;
+      step.at = t.duration("at", 0);
+      step.action = t.choice("action", "", {"move_slot", "begin_move", "failover", "fix"});
+      if (step.action == "move_slot" || step.action == "begin_move") {
+        step.slot = static_cast<int>(t.integer("slot", -1, 0, 16383));
+        if (step.slot < 0) fail(t.value(), t.field("slot"), step.action + " needs a slot (0..16383)");
+        step.to = node_name(t, "to", s);
+        step.keys = static_cast<int>(t.integer("keys", 0, 0, 1000000));
+      } else if (step.action == "failover") {
+        step.node = node_name(t, "node", s);
+        step.mode = t.choice("mode", "", {"", "force", "takeover"});
+      }
+      s.plan.push_back(std::move(step));
+    }
+  }
+  if (root.has("faults")) {
+    const auto& steps = root.at("faults");
+    if (!steps.is_array()) fail(steps, "faults", "expected an array of tables ([[faults]])");
+    for (std::size_t i = 0; i < steps.as_array().size(); ++i) {
+      Table t(steps.as_array()[i], "faults[" + std::to_string(i) + "]");
+      t.allow({"at", "action", "node", "groups"});
+      FaultStep step;
+      step.at = t.duration("at", 0);
+      step.action = t.choice("action", "", {"crash", "restart", "pause", "resume", "partition", "heal"});
+      if (step.action == "partition") {
+        if (!t.has("groups") || !t.at("groups").is_array()) {
+          fail(t.value(), t.field("groups"), "a partition needs groups = [[\"n1\"], [\"n2\", \"n3\"]]");
+        }
+        for (const auto& group : t.at("groups").as_array()) {
+          if (!group.is_array()) fail(group, t.field("groups"), "expected arrays of node names");
+          std::vector<std::string> names;
+          for (const auto& name : group.as_array()) {
+            if (!name.is_string()) fail(name, t.field("groups"), "expected node names (strings)");
+            names.push_back(name.as_string().str);
+          }
+          step.groups.push_back(std::move(names));
+        }
+      } else if (step.action != "heal") {
+        step.node = node_name(t, "node", s);
+      }
+      s.faults.push_back(std::move(step));
+    }
+  }
+  if (root.has("expect")) {
+    Table e(root.at("expect"), "expect");
+    e.allow({"verdict", "invariant"});
+    s.expect_pass = e.choice("verdict", "pass", {"pass", "fail"}) == "pass";
+    s.expect_invariant = e.text("invariant", "");
+    if (!s.expect_pass && s.expect_invariant.empty()) {
+      fail(e.value(), "expect.invariant", "a scenario expected to fail must name the invariant it breaks");
+    }
+  }
+  return s;
+}
+
+Scenario load_scenario(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ScenarioError(path + ": cannot open the scenario file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_scenario(text.str(), path);
+}
+
+}  // namespace slotsim::runner
