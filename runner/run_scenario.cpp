@@ -1,7 +1,6 @@
 #include "runner/run_scenario.h"
 
 #include <algorithm>
-#include <charconv>
 
 #include "checker/documented_losses.h"
 #include "checker/linearizability.h"
@@ -30,20 +29,6 @@ std::string anomaly_of(const std::string& explanation, const char* fallback) {
     }
   }
   return fallback;
-}
-
-checker::Value history_value(const node::RespValue& reply) {
-  if (reply.type == node::RespValue::Type::array) {
-    std::vector<checker::Value> items;
-    for (const auto& element : reply.elements) items.push_back(history_value(element));
-    return checker::Value::list_of(std::move(items));
-  }
-  if (reply.type != node::RespValue::Type::bulk) return {};
-  std::int64_t n = 0;
-  const auto& text = reply.text;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec == std::errc() && ptr == text.data() + text.size() && !text.empty()) return checker::Value::of(n);
-  return checker::Value::of(text);
 }
 
 }  // namespace
@@ -164,7 +149,7 @@ RunResult run_scenario(const Scenario& scenario, std::uint64_t seed) {
                                    env.now() + seconds(5));
         const bool ok = r.outcome == client::Outcome::ok;
         recorder.record(1'000'000, ok ? checker::EventType::ok : checker::EventType::fail, checker::Function::read, key,
-                        ok ? history_value(r.reply) : checker::Value());
+                        ok ? workload::history_value(r.reply) : checker::Value());
         if (ok) break;
         env.sleep(ms(500));
       }

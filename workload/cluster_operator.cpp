@@ -136,14 +136,21 @@ OperatorResult ClusterOperator::migrate_keys(const Address& from, const Address&
   }
 }
 
-OperatorResult ClusterOperator::move_slot(int slot, const Address& to, int batch) {
-  const auto view = cluster_view();
-  const NodeInfo* target = nullptr;
-  const NodeInfo* source = nullptr;
-  for (const auto& info : view) {
-    if (info.address == to) target = &info;
-    if (info.primary && std::find(info.slots.begin(), info.slots.end(), slot) != info.slots.end()) source = &info;
+ClusterOperator::MoveEnds ClusterOperator::move_ends(int slot, const Address& to) {
+  MoveEnds ends;
+  ends.view = cluster_view();
+  for (const auto& info : ends.view) {
+    if (info.address == to) ends.target = &info;
+    if (info.primary && std::find(info.slots.begin(), info.slots.end(), slot) != info.slots.end()) ends.source = &info;
   }
+  return ends;
+}
+
+OperatorResult ClusterOperator::move_slot(int slot, const Address& to, int batch) {
+  const MoveEnds ends = move_ends(slot, to);
+  const auto& view = ends.view;
+  const NodeInfo* target = ends.target;
+  const NodeInfo* source = ends.source;
   if (target == nullptr) return {false, "target " + to.to_string() + " did not answer CLUSTER NODES"};
   if (source == nullptr) return {false, "no reachable primary owns slot " + std::to_string(slot)};
   if (source == target) return {};
@@ -163,13 +170,9 @@ OperatorResult ClusterOperator::move_slot(int slot, const Address& to, int batch
 }
 
 OperatorResult ClusterOperator::begin_move(int slot, const Address& to, int keys) {
-  const auto view = cluster_view();
-  const NodeInfo* target = nullptr;
-  const NodeInfo* source = nullptr;
-  for (const auto& info : view) {
-    if (info.address == to) target = &info;
-    if (info.primary && std::find(info.slots.begin(), info.slots.end(), slot) != info.slots.end()) source = &info;
-  }
+  const MoveEnds ends = move_ends(slot, to);
+  const NodeInfo* target = ends.target;
+  const NodeInfo* source = ends.source;
   if (target == nullptr || source == nullptr || source == target) {
     return {false, "slot " + std::to_string(slot) + ": no source and target to migrate between"};
   }

@@ -65,6 +65,18 @@ class ClusterOperator {
   OperatorResult migrate_keys(const Address& from, const Address& to, int slot, int batch);
   const NodeInfo* by_id(const std::vector<NodeInfo>& view, const std::string& id) const;
   OperatorResult fix_slot(const std::vector<NodeInfo>& view, int slot);
+  // A fresh view, the slot's owner in it and the node at `to` (null when absent).
+  // Movable, not copyable: the pointers point into `view`'s buffer, which a move keeps.
+  struct MoveEnds {
+    MoveEnds() = default;
+    MoveEnds(MoveEnds&&) = default;
+    MoveEnds(const MoveEnds&) = delete;
+    MoveEnds& operator=(const MoveEnds&) = delete;
+    std::vector<NodeInfo> view;
+    const NodeInfo* source = nullptr;
+    const NodeInfo* target = nullptr;
+  };
+  MoveEnds move_ends(int slot, const Address& to);
 
   Env& env_;
   std::vector<Address> nodes_;

@@ -19,28 +19,6 @@ EventType event_of(client::Outcome outcome) {
   return EventType::info;
 }
 
-// A reply value as the history holds it: integers stay integers (they were
-// written as unique integers), nil is null.
-Value value_of(const node::RespValue& reply) {
-  switch (reply.type) {
-    case node::RespValue::Type::bulk:
-    case node::RespValue::Type::simple: {
-      std::int64_t n = 0;
-      const auto& text = reply.text;
-      auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-      if (ec == std::errc() && ptr == text.data() + text.size() && !text.empty()) return Value::of(n);
-      return Value::of(text);
-    }
-    case node::RespValue::Type::integer: return Value::of(reply.integer);
-    case node::RespValue::Type::array: {
-      std::vector<Value> items;
-      for (const auto& element : reply.elements) items.push_back(value_of(element));
-      return Value::list_of(std::move(items));
-    }
-    default: return Value();
-  }
-}
-
 }  // namespace
 
 bool parse_workload_kind(std::string_view text, WorkloadKind& out) {
@@ -81,6 +59,27 @@ void HistoryRecorder::note_ack(std::size_t operation, const Address& node) {
   }
 }
 
+Value history_value(const node::RespValue& reply) {
+  switch (reply.type) {
+    case node::RespValue::Type::bulk:
+    case node::RespValue::Type::simple: {
+      std::int64_t n = 0;
+      const auto& text = reply.text;
+      auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+      if (ec == std::errc() && ptr == text.data() + text.size() && !text.empty()) return Value::of(n);
+      return Value::of(text);
+    }
+    case node::RespValue::Type::integer: return Value::of(reply.integer);
+    case node::RespValue::Type::array: {
+      std::vector<Value> items;
+      for (const auto& element : reply.elements) items.push_back(history_value(element));
+      return Value::list_of(std::move(items));
+    }
+    default: return Value();
+  }
+}
+
+
 std::vector<std::string> workload_keys(const WorkloadOptions& options) {
   if (!options.key_names.empty()) return options.key_names;
   std::vector<std::string> keys;
@@ -117,9 +116,9 @@ void run_client(Env& env, const WorkloadOptions& options, std::int64_t process, 
     const Nanos deadline = saturating_add(env.now(), options.op_timeout);
     const client::ClusterResult result = client.call(args, deadline);
     Value completion = argument;
-    if (read && result.outcome == client::Outcome::ok) completion = value_of(result.reply);
+    if (read && result.outcome == client::Outcome::ok) completion = history_value(result.reply);
     if (!read && options.kind == WorkloadKind::counter && result.outcome == client::Outcome::ok) {
-      completion = value_of(result.reply);
+      completion = history_value(result.reply);
     }
     recorder.record(process, event_of(result.outcome), f, key, completion);
     if (!read && result.outcome == client::Outcome::ok) recorder.note_ack(operation, result.served_by);
