@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "runner/run_plan.h"
 #include "runner/run_scenario.h"
 #include "sim/trace.h"
 
@@ -50,7 +51,7 @@ int run_command(const std::vector<std::string>& args) {
   const auto wall_start = std::chrono::steady_clock::now();
   runner::RunResult result;
   try {
-    result = runner::run_scenario(scenario, seed);
+    result = runner::run_scenario(runner::instantiate(scenario, seed), seed);
   } catch (const std::exception& e) {
     result.verdict = runner::Verdict::crash;
     result.invariant = "simulator";

@@ -80,7 +80,7 @@ InvariantMonitor::InvariantMonitor(SimCluster& cluster, Nanos period)
   auto promotions = promotions_;
   auto moves = moves_;
   auto alive = alive_;
-  cluster_.world().trace().set_listener([invariants, promotions, moves, alive, &cluster](const sim::TraceEvent& e) {
+  listener_ = cluster_.world().trace().add_listener([invariants, promotions, moves, alive, &cluster](const sim::TraceEvent& e) {
     if (!*alive) return;
     invariants->on_event(e.time, e.process, e.kind, e.detail, e.index);
     if (e.kind == "promoted") {
@@ -106,7 +106,7 @@ InvariantMonitor::InvariantMonitor(SimCluster& cluster, Nanos period)
 
 InvariantMonitor::~InvariantMonitor() {
   *alive_ = false;
-  cluster_.world().trace().set_listener(nullptr);
+  cluster_.world().trace().remove_listener(listener_);
 }
 
 void InvariantMonitor::tick() {

@@ -39,6 +39,7 @@ class InvariantMonitor {
   std::shared_ptr<std::vector<checker::Promotion>> promotions_;
   std::shared_ptr<std::vector<checker::KeyMove>> moves_;
   std::shared_ptr<bool> alive_;
+  int listener_ = 0;
   std::map<std::string, std::uint64_t> table_versions_;  // slot tables already seen, by node  // scheduled ticks outlive the monitor; they check this
 };
 

@@ -9,6 +9,7 @@
 #include "cluster/invariant_monitor.h"
 #include "cluster/sim_cluster.h"
 #include "env/function_service.h"
+#include "runner/fault_injector.h"
 #include "workload/cluster_operator.h"
 #include "workload/workload.h"
 
@@ -48,15 +49,27 @@ bool RunResult::as_expected(const Scenario& scenario) const {
   return verdict != Verdict::pass && verdict != Verdict::crash && invariant == scenario.expect_invariant;
 }
 
-RunResult run_scenario(const Scenario& scenario, std::uint64_t seed) {
+RunResult run_scenario(const Scenario& scenario, std::uint64_t seed, const RunOptions& run_options) {
   cluster::SimClusterOptions options;
   options.primaries = scenario.primaries;
   options.replicas = scenario.replicas;
   options.world.seed = seed;
+  options.world.keep_trace = run_options.keep_trace;
+  options.world.network.latency = scenario.latency;
+  options.world.buggify.enabled = scenario.buggify;
   options.node.node_timeout = scenario.node_timeout;
   options.node.appendfsync = scenario.appendfsync;
   options.node.variants = scenario.variants;
   cluster::SimCluster c(options);
+  RunResult result;
+  // Coverage: how often each kind of event happened (heterogeneous lookup: no allocation per event).
+  std::map<std::string, std::int64_t, std::less<>> coverage;
+  const int coverage_listener = c.world().trace().add_listener([&coverage](const sim::TraceEvent& e) {
+    auto it = coverage.find(e.kind);
+    if (it == coverage.end()) it = coverage.emplace(e.kind, 0).first;
+    ++it->second;
+  });
+  const int replay_listener = run_options.on_event ? c.world().trace().add_listener(run_options.on_event) : 0;
   cluster::InvariantMonitor monitor(c);
   workload::HistoryRecorder recorder([&] { return c.world().now(); }, [&c](const Address& node) {
     const node::Node* n = c.has_node(node.host) ? c.node(node.host) : nullptr;
@@ -71,22 +84,51 @@ RunResult run_scenario(const Scenario& scenario, std::uint64_t seed) {
   for (const auto& name : c.names()) addresses.push_back({name, 6379});
   load.seeds = addresses;
   const Nanos start = c.world().now();
+  // Every advance of time goes through here, so --until can cut the run anywhere.
+  auto advance_to = [&](Nanos time) {
+    if (time >= run_options.until) {
+      c.world().run_until(std::max(c.world().now(), run_options.until));
+      result.stopped_early = true;
+      return false;
+    }
+    c.world().run_until(time);
+    return true;
+  };
+  auto finish = [&] {
+    c.world().trace().remove_listener(coverage_listener);
+    if (replay_listener != 0) c.world().trace().remove_listener(replay_listener);
+    result.trace_hash = c.world().trace().hash_value();
+    result.trace_events = c.world().trace().count();
+    result.simulated = c.world().now();
+    if (run_options.keep_trace) result.trace = c.world().trace().events();
+    result.history = recorder.history();
+    result.coverage.insert(coverage.begin(), coverage.end());
+    result.promotions = monitor.promotions().size();
+    return result;
+  };
 
   // Safety phase: clients, the operator's plan, the faults.
+  std::vector<std::string> hosts = c.names();
   bool stop = false;
   for (int i = 0; i < scenario.clients; ++i) {
-    c.world().add_process("client" + std::to_string(i), function_process([&, i](Env& env) {
+    hosts.push_back("client" + std::to_string(i));
+    c.world().add_process(hosts.back(), function_process([&, i](Env& env) {
       workload::run_client(env, load, i, recorder, &stop);
     }));
   }
+  FaultInjector injector(c, hosts);
+  injector.schedule(scenario.faults, start, start + scenario.duration);
   if (!scenario.plan.empty()) {
     c.world().add_process("operator", function_process([&](Env& env) {
       workload::ClusterOperator op(env, addresses);
+      op.on_phase([&](workload::MovePhase phase, int, const std::string& source, const std::string& target) {
+        injector.on_phase(phase, source, target);
+      });
       const Nanos began = env.now();
       for (const OperatorStep& step : scenario.plan) {
         env.sleep_until(began + step.at);
         workload::OperatorResult r;
-        if (step.action == "move_slot") r = op.move_slot(step.slot, Address{step.to, 6379});
+        if (step.action == "move_slot") r = op.move_slot(step.slot, Address{step.to, 6379}, step.batch);
         else if (step.action == "begin_move") r = op.begin_move(step.slot, Address{step.to, 6379}, step.keys);
         else if (step.action == "failover") r = op.failover(Address{step.node, 6379}, step.mode);
         else r = op.fix();
@@ -94,22 +136,10 @@ RunResult run_scenario(const Scenario& scenario, std::uint64_t seed) {
       }
     }));
   }
-  std::vector<FaultStep> faults = scenario.faults;
-  std::stable_sort(faults.begin(), faults.end(), [](const FaultStep& a, const FaultStep& b) { return a.at < b.at; });
-  for (const FaultStep& fault : faults) {
-    if (fault.at >= scenario.duration) break;
-    c.world().run_until(start + fault.at);
-    c.world().trace_event("fault", "action=" + fault.action + (fault.node.empty() ? "" : " node=" + fault.node));
-    const auto process = fault.node.empty() ? sim::ProcessId{0} : c.process(fault.node);
-    if (fault.action == "crash" && c.world().is_up(process)) c.crash(fault.node);
-    else if (fault.action == "restart" && !c.world().is_up(process)) c.restart(fault.node);
-    else if (fault.action == "pause" && c.world().is_up(process)) c.world().pause(process);
-    else if (fault.action == "resume" && c.world().is_paused(process)) c.world().resume(process);
-    else if (fault.action == "partition") c.partition(fault.groups);
-    else if (fault.action == "heal") c.heal();
-  }
-  c.world().run_until(start + scenario.duration);
+  const bool safety_done = advance_to(start + scenario.duration);
   stop = true;
+  result.faults = injector.applied();
+  if (!safety_done) return finish();
 
   // Liveness phase: heal everything, let the operator fix, then everyone must agree.
   c.heal();
@@ -118,7 +148,7 @@ RunResult run_scenario(const Scenario& scenario, std::uint64_t seed) {
     if (c.world().is_paused(process)) c.world().resume(process);
     if (!c.world().is_up(process)) c.restart(name);
   }
-  c.run_for(kHealSettle);
+  if (!advance_to(c.world().now() + kHealSettle)) return finish();
   bool fixed = false;
   c.world().add_process("fixer", function_process([&](Env& env) {
     workload::ClusterOperator op(env, addresses);
@@ -126,11 +156,13 @@ RunResult run_scenario(const Scenario& scenario, std::uint64_t seed) {
     fixed = true;
   }));
   const Nanos fix_deadline = c.world().now() + kConvergenceBound;
-  while (!fixed && c.world().now() < fix_deadline) c.run_for(ms(100));
+  while (!fixed && c.world().now() < fix_deadline) {
+    if (!advance_to(c.world().now() + ms(100))) return finish();
+  }
   const Nanos converge_deadline = c.world().now() + kConvergenceBound;
   std::vector<checker::Violation> convergence = cluster::check_convergence(c);
   while (!convergence.empty() && c.world().now() < converge_deadline) {
-    c.run_for(seconds(1));
+    if (!advance_to(c.world().now() + seconds(1))) return finish();
     convergence = cluster::check_convergence(c);
   }
 
@@ -157,22 +189,31 @@ RunResult run_scenario(const Scenario& scenario, std::uint64_t seed) {
     read_done = true;
   }));
   const Nanos read_deadline = c.world().now() + kConvergenceBound * 2;
-  while (!read_done && c.world().now() < read_deadline) c.run_for(ms(100));
+  while (!read_done && c.world().now() < read_deadline) {
+    if (!advance_to(c.world().now() + ms(100))) return finish();
+  }
 
-  RunResult result;
-  result.promotions = monitor.promotions().size();
+  // Every violation is recorded; the first forbidden one decides the verdict,
+  // in order of gravity: the simulator's own failure, online invariants, the
+  // history, then liveness.
+  auto consider = [&](Verdict verdict, const std::string& invariant, Nanos time, const std::string& detail) {
+    result.violations.push_back({invariant, time, detail});
+    if (verdict != Verdict::crash && !scenario.forbids(invariant)) {
+      ++result.tolerated;
+      return;
+    }
+    if (result.verdict != Verdict::pass) return;
+    result.verdict = verdict;
+    result.invariant = invariant;
+    result.detail = detail;
+  };
   const auto paired = checker::pair_operations(recorder.history());
   result.operations = paired.operations.size();
-  if (!c.world().failures().empty()) {
-    result.verdict = Verdict::crash;
-    result.invariant = "process-failure";
-    result.detail = c.world().failures().front().what;
-  } else if (!monitor.invariants().violations().empty()) {
-    const auto& v = monitor.invariants().violations().front();
-    result.verdict = Verdict::safety;
-    result.invariant = v.invariant;
-    result.detail = v.detail;
-  } else if (load.kind != workload::WorkloadKind::counter && !paired.error) {
+  for (const auto& failure : c.world().failures()) {
+    consider(Verdict::crash, "process-failure", failure.time, failure.process + ": " + failure.what);
+  }
+  for (const auto& v : monitor.invariants().violations()) consider(Verdict::safety, v.invariant, v.time, v.detail);
+  if (load.kind != workload::WorkloadKind::counter && !paired.error) {
     checker::CheckResult check;
     if (lists) {
       check = checker::check_list_append_with_failovers(paired.operations, recorder.acks(), monitor.promotions(),
@@ -181,20 +222,16 @@ RunResult run_scenario(const Scenario& scenario, std::uint64_t seed) {
       check = checker::check_register(paired.operations);
     }
     if (check.verdict == checker::Verdict::invalid) {
-      result.verdict = Verdict::safety;
-      result.invariant = anomaly_of(check.explanation, lists ? "list-append" : "linearizability");
-      result.detail = check.explanation;
+      consider(Verdict::safety, anomaly_of(check.explanation, lists ? "list-append" : "linearizability"),
+               c.world().now(), check.explanation);
     }
   }
-  if (result.verdict == Verdict::pass && (!convergence.empty() || !read_done)) {
-    result.verdict = Verdict::liveness;
-    result.invariant = convergence.empty() ? "L6" : convergence.front().invariant;
-    result.detail = convergence.empty() ? "the final reads did not finish" : convergence.front().detail;
+  if (!convergence.empty()) {
+    consider(Verdict::liveness, convergence.front().invariant, convergence.front().time, convergence.front().detail);
+  } else if (!read_done) {
+    consider(Verdict::liveness, "L6", c.world().now(), "the final reads did not finish");
   }
-  result.trace_hash = c.world().trace().hash_value();
-  result.trace_events = c.world().trace().count();
-  result.simulated = c.world().now();
-  return result;
+  return finish();
 }
 
 }  // namespace slotsim::runner

@@ -11,9 +11,14 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <vector>
 #include <string>
 
+#include "checker/history.h"
 #include "runner/scenario.h"
+#include "runner/trace_db.h"
+#include "sim/trace.h"
 
 namespace slotsim::runner {
 
@@ -30,11 +35,29 @@ struct RunResult {
   std::size_t operations = 0;
   std::size_t forgiven_losses = 0;  // rule D1
   std::size_t promotions = 0;
+  std::size_t tolerated = 0;  // violations of invariants the scenario does not forbid
+  bool stopped_early = false;  // RunOptions::until cut the run short
+
+  // What the trace database keeps of a failing run.
+  std::vector<sim::TraceEvent> trace;  // only with RunOptions::keep_trace
+  checker::History history;
+  std::vector<FaultRecord> faults;
+  std::vector<ViolationRecord> violations;
+  std::map<std::string, std::int64_t> coverage;  // trace event kinds and migration phases, with counts
 
   // Whether this is what the scenario says it must do.
   bool as_expected(const Scenario& scenario) const;
 };
 
-RunResult run_scenario(const Scenario& scenario, std::uint64_t seed);
+struct RunOptions {
+  bool keep_trace = false;
+  // Sees every trace event as it happens (replay compares them one by one).
+  sim::Trace::Listener on_event;
+  // Stop at this virtual time (replay --until): no liveness phase, no history check.
+  Nanos until = kForever;
+};
+
+// Runs an instantiated scenario (run_plan.h: no swarm, no generators left).
+RunResult run_scenario(const Scenario& scenario, std::uint64_t seed, const RunOptions& options = {});
 
 }  // namespace slotsim::runner

@@ -96,6 +96,49 @@ class Table {
     }
     return out;
   }
+  bool boolean(const std::string& key, bool fallback) const {
+    if (!has(key)) return fallback;
+    const auto& v = at(key);
+    if (!v.is_boolean()) fail(v, field(key), std::string("expected true or false, got ") + type_name(v));
+    return v.as_boolean();
+  }
+  // A duration that may be negative ("-200ms"), for clock offsets.
+  Nanos signed_duration(const std::string& key, Nanos fallback) const {
+    if (!has(key)) return fallback;
+    std::string value = text(key, "");
+    const bool negative = !value.empty() && value[0] == '-';
+    Nanos out = 0;
+    if (!parse_duration(negative ? std::string_view(value).substr(1) : std::string_view(value), out)) {
+      fail(at(key), field(key), "expected a duration such as \"-200ms\" or \"1.5s\", got \"" + value + "\"");
+    }
+    return negative ? -out : out;
+  }
+  // [lo, hi] as a two-element array; both left alone when absent.
+  void int_range(const std::string& key, std::int64_t min, std::int64_t max, int& lo, int& hi) const {
+    if (!has(key)) return;
+    const auto& v = at(key);
+    if (!v.is_array() || v.as_array().size() != 2 || !v.as_array()[0].is_integer() || !v.as_array()[1].is_integer()) {
+      fail(v, field(key), "expected [low, high], two integers");
+    }
+    const auto a = v.as_array()[0].as_integer(), b = v.as_array()[1].as_integer();
+    if (a < min || b > max || a > b) {
+      fail(v, field(key), "expected " + std::to_string(min) + " <= low <= high <= " + std::to_string(max));
+    }
+    lo = static_cast<int>(a);
+    hi = static_cast<int>(b);
+  }
+  void duration_range(const std::string& key, Nanos& lo, Nanos& hi) const {
+    if (!has(key)) return;
+    const auto& v = at(key);
+    Nanos a = 0, b = 0;
+    if (!v.is_array() || v.as_array().size() != 2 || !v.as_array()[0].is_string() || !v.as_array()[1].is_string() ||
+        !parse_duration(v.as_array()[0].as_string().str, a) || !parse_duration(v.as_array()[1].as_string().str, b) ||
+        a > b) {
+      fail(v, field(key), "expected [\"low\", \"high\"], two durations with low <= high");
+    }
+    lo = a;
+    hi = b;
+  }
   std::vector<std::string> strings(const std::string& key) const {
     std::vector<std::string> out;
     if (!has(key)) return out;
@@ -127,7 +170,34 @@ std::string node_name(const Table& t, const std::string& key, const Scenario& s)
   return name;
 }
 
+// The highest n<i> a scenario names (0 when none), so a swarm cannot draw a
+// cluster without it.
+int highest_named_node(const Scenario& s) {
+  int highest = 0;
+  auto note = [&](const std::string& name) {
+    int index = 0;
+    if (name.size() > 1 && std::from_chars(name.data() + 1, name.data() + name.size(), index).ec == std::errc()) {
+      highest = std::max(highest, index);
+    }
+  };
+  for (const auto& step : s.plan) {
+    note(step.to);
+    note(step.node);
+  }
+  for (const auto& fault : s.faults) {
+    note(fault.node);
+    for (const auto& group : fault.groups) {
+      for (const auto& name : group) note(name);
+    }
+  }
+  return highest;
+}
+
 }  // namespace
+
+bool Scenario::forbids(const std::string& invariant) const {
+  return forbid.empty() || std::find(forbid.begin(), forbid.end(), invariant) != forbid.end();
+}
 
 bool parse_duration(std::string_view text, Nanos& out) {
   double value = 0;
@@ -156,18 +226,22 @@ Scenario parse_scenario(const std::string& text, const std::string& file_name) {
     throw ScenarioError(std::string("bad TOML: ") + e.what());
   }
   Scenario s;
+  s.workload.think_time = ms(20);
   s.file = file_name;
   s.text = text;
   Table root(data, "");
-  root.allow({"name", "description", "duration", "cluster", "workload", "operator", "faults", "expect"});
+  root.allow({"name", "description", "duration", "cluster", "network", "workload", "operator", "faults", "nemesis",
+              "swarm", "expect"});
   const auto slash = file_name.find_last_of('/');
   std::string stem = file_name.substr(slash == std::string::npos ? 0 : slash + 1);
   if (stem.size() > 5 && stem.substr(stem.size() - 5) == ".toml") stem.resize(stem.size() - 5);
   s.name = root.text("name", stem);
+  s.description = root.text("description", "");
   s.duration = root.duration("duration", s.duration);
   if (root.has("cluster")) {
     Table c(root.at("cluster"), "cluster");
-    c.allow({"primaries", "replicas", "node_timeout", "appendfsync", "asking", "migration_state_replication"});
+    c.allow({"primaries", "replicas", "node_timeout", "appendfsync", "asking", "migration_state_replication",
+             "buggify"});
     s.primaries = static_cast<int>(c.integer("primaries", s.primaries, 1, 20));
     s.replicas = static_cast<int>(c.integer("replicas", s.replicas, 0, 5));
     s.node_timeout = c.duration("node_timeout", s.node_timeout);
@@ -177,6 +251,19 @@ Scenario parse_scenario(const std::string& text, const std::string& file_name) {
                                           : node::AppendFsync::no;
     s.variants.set("asking", c.choice("asking", "required", {"required", "none"}));
     s.variants.set("migration_state_replication", c.choice("migration_state_replication", "off", {"off", "on"}));
+    s.buggify = c.boolean("buggify", false);
+  }
+  if (root.has("network")) {
+    Table n(root.at("network"), "network");
+    n.allow({"latency", "min", "max", "mean"});
+    const std::string kind = n.choice("latency", "uniform", {"uniform", "constant", "exponential"});
+    s.latency.kind = kind == "uniform"    ? sim::LatencyModel::Kind::uniform
+                     : kind == "constant" ? sim::LatencyModel::Kind::constant
+                                          : sim::LatencyModel::Kind::exponential;
+    s.latency.min = n.duration("min", s.latency.min);
+    s.latency.max = n.duration("max", kind == "constant" ? s.latency.min : s.latency.max);
+    s.latency.mean = n.duration("mean", s.latency.mean);
+    if (s.latency.max < s.latency.min) fail(n.at("max"), "network.max", "expected max >= min");
   }
   if (root.has("workload")) {
     Table w(root.at("workload"), "workload");
@@ -186,17 +273,17 @@ Scenario parse_scenario(const std::string& text, const std::string& file_name) {
     s.clients = static_cast<int>(w.integer("clients", s.clients, 1, 200));
     client::parse_client_kind(w.choice("client_kind", "smart", {"smart", "dumb", "no_asking"}), s.workload.client_kind);
     s.workload.key_names = w.strings("keys");
-    s.workload.keys = static_cast<int>(w.integer("key_count", 10, 1, 100000));
-    s.workload.think_time = w.duration("think_time", ms(20));
-    s.workload.read_fraction = w.number("read_fraction", 0.3, 0, 1);
-    s.workload.wait_replicas = static_cast<int>(w.integer("wait_replicas", 0, 0, 10));
+    s.workload.keys = static_cast<int>(w.integer("key_count", s.workload.keys, 1, 100000));
+    s.workload.think_time = w.duration("think_time", s.workload.think_time);
+    s.workload.read_fraction = w.number("read_fraction", s.workload.read_fraction, 0, 1);
+    s.workload.wait_replicas = static_cast<int>(w.integer("wait_replicas", s.workload.wait_replicas, 0, 10));
   }
   if (root.has("operator")) {
     const auto& steps = root.at("operator");
     if (!steps.is_array()) fail(steps, "operator", "expected an array of tables ([[operator]])");
     for (std::size_t i = 0; i < steps.as_array().size(); ++i) {
       Table t(steps.as_array()[i], "operator[" + std::to_string(i) + "]");
-      t.allow({"at", "action", "slot", "to", "node", "mode", "keys"});
+      t.allow({"at", "action", "slot", "to", "node", "mode", "keys", "batch"});
       OperatorStep step;
       step.at = t.duration("at", 0);
       step.action = t.choice("action", "", {"move_slot", "begin_move", "failover", "fix"});
@@ -205,6 +292,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file_name) {
         if (step.slot < 0) fail(t.value(), t.field("slot"), step.action + " needs a slot (0..16383)");
         step.to = node_name(t, "to", s);
         step.keys = static_cast<int>(t.integer("keys", 0, 0, 1000000));
+        step.batch = static_cast<int>(t.integer("batch", 10, 1, 100000));
       } else if (step.action == "failover") {
         step.node = node_name(t, "node", s);
         step.mode = t.choice("mode", "", {"", "force", "takeover"});
@@ -217,10 +305,22 @@ Scenario parse_scenario(const std::string& text, const std::string& file_name) {
     if (!steps.is_array()) fail(steps, "faults", "expected an array of tables ([[faults]])");
     for (std::size_t i = 0; i < steps.as_array().size(); ++i) {
       Table t(steps.as_array()[i], "faults[" + std::to_string(i) + "]");
-      t.allow({"at", "action", "node", "groups"});
+      t.allow({"at", "phase", "side", "action", "node", "groups", "duration", "offset", "drift_ppm", "factor"});
       FaultStep step;
-      step.at = t.duration("at", 0);
-      step.action = t.choice("action", "", {"crash", "restart", "pause", "resume", "partition", "heal"});
+      step.action = t.choice("action", "", {"crash", "restart", "pause", "resume", "isolate", "partition", "heal",
+                                            "clock_skew", "slow", "clog", "reset"});
+      if (t.has("phase")) {
+        if (t.has("at")) fail(t.at("at"), t.field("at"), "give either at or phase, not both");
+        step.phase = t.choice("phase", "", {"after_importing", "after_migrating", "midway", "between_setslot_node",
+                                            "during_broadcast"});
+        step.side = t.choice("side", "source", {"source", "target", "both"});
+        if (step.action != "crash" && step.action != "pause" && step.action != "isolate") {
+          fail(t.at("action"), t.field("action"), "a phase fault crashes, pauses or isolates a node (got \"" +
+                                                       step.action + "\")");
+        }
+      } else {
+        step.at = t.duration("at", 0);
+      }
       if (step.action == "partition") {
         if (!t.has("groups") || !t.at("groups").is_array()) {
           fail(t.value(), t.field("groups"), "a partition needs groups = [[\"n1\"], [\"n2\", \"n3\"]]");
@@ -234,17 +334,58 @@ Scenario parse_scenario(const std::string& text, const std::string& file_name) {
           }
           step.groups.push_back(std::move(names));
         }
-      } else if (step.action != "heal") {
+      } else if (step.action != "heal" && step.phase.empty()) {
         step.node = node_name(t, "node", s);
       }
+      step.duration = t.duration("duration", 0);
+      step.offset = t.signed_duration("offset", 0);
+      step.drift_ppm = t.integer("drift_ppm", 0, -100000, 100000);
+      step.factor = t.number("factor", 10, 1, 1000);
       s.faults.push_back(std::move(step));
+    }
+  }
+  if (root.has("nemesis")) {
+    const auto& generators = root.at("nemesis");
+    if (!generators.is_array()) fail(generators, "nemesis", "expected an array of tables ([[nemesis]])");
+    for (std::size_t i = 0; i < generators.as_array().size(); ++i) {
+      Table t(generators.as_array()[i], "nemesis[" + std::to_string(i) + "]");
+      t.allow({"action", "every", "duration", "targets", "start", "stop"});
+      NemesisSpec g;
+      g.action = t.choice("action", "", {"crash", "pause", "isolate", "partition", "clock_skew", "slow", "clog",
+                                         "reset"});
+      g.every = t.duration("every", g.every);
+      if (g.every < ms(1)) fail(t.at("every"), t.field("every"), "expected at least 1ms");
+      g.duration = t.duration("duration", g.duration);
+      g.targets = t.choice("targets", "any", {"any", "primaries", "replicas"});
+      g.start = t.duration("start", 0);
+      g.stop = t.duration("stop", 0);
+      s.nemesis.push_back(std::move(g));
+    }
+  }
+  if (root.has("swarm")) {
+    Table w(root.at("swarm"), "swarm");
+    w.allow({"primaries", "replicas", "clients", "node_timeout", "nemesis", "buggify"});
+    s.swarm.enabled = true;
+    w.int_range("primaries", 1, 20, s.swarm.primaries_min, s.swarm.primaries_max);
+    w.int_range("replicas", 0, 5, s.swarm.replicas_min, s.swarm.replicas_max);
+    w.int_range("clients", 1, 200, s.swarm.clients_min, s.swarm.clients_max);
+    w.duration_range("node_timeout", s.swarm.node_timeout_min, s.swarm.node_timeout_max);
+    s.swarm.nemesis = w.boolean("nemesis", true);
+    s.swarm.buggify = w.boolean("buggify", true);
+    // Named nodes must exist in the smallest cluster the swarm may draw.
+    const int fewest = (s.swarm.primaries_min > 0 ? s.swarm.primaries_min : s.primaries) *
+                       (1 + (s.swarm.replicas_min >= 0 ? s.swarm.replicas_min : s.replicas));
+    if (highest_named_node(s) > fewest) {
+      fail(w.value(), "swarm", "the smallest cluster it allows has " + std::to_string(fewest) +
+                                   " nodes, but the scenario names n" + std::to_string(highest_named_node(s)));
     }
   }
   if (root.has("expect")) {
     Table e(root.at("expect"), "expect");
-    e.allow({"verdict", "invariant"});
+    e.allow({"verdict", "invariant", "forbid"});
     s.expect_pass = e.choice("verdict", "pass", {"pass", "fail"}) == "pass";
     s.expect_invariant = e.text("invariant", "");
+    s.forbid = e.strings("forbid");
     if (!s.expect_pass && s.expect_invariant.empty()) {
       fail(e.value(), "expect.invariant", "a scenario expected to fail must name the invariant it breaks");
     }

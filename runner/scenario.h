@@ -4,16 +4,24 @@
 //
 //   name = "asking-race"                  # default: the file name
 //   duration = "30s"
-//   [cluster]    primaries, replicas, node_timeout, appendfsync,
+//   [cluster]    primaries, replicas, node_timeout, appendfsync, buggify,
 //                asking = "required"|"none", migration_state_replication = "off"|"on"
 //   [workload]   kind = "list-append"|"register"|"counter", clients,
 //                client_kind = "smart"|"dumb"|"no_asking", keys (list) or key_count,
 //                think_time, read_fraction, wait_replicas
 //   [[operator]] at = "5s", action = "move_slot" (slot, to) | "begin_move" (slot, to, keys)
-//                | "failover" (node, mode) | "fix"
-//   [[faults]]   at = "10s", action = "crash"|"restart"|"pause"|"resume" (node)
+//                | "failover" (node, mode) | "fix"; move_slot takes batch = 10
+//   [[faults]]   at = "10s" | phase = "midway" with side = "source"|"target"|"both";
+//                action = "crash"|"restart"|"pause"|"resume"|"isolate" (node)
 //                | "partition" (groups = [["n1"], ["n2", "n3"]]) | "heal"
-//   [expect]     verdict = "pass" | "fail", invariant = "lost-write" (for fail)
+//                | "clock_skew" (node, offset, drift_ppm) | "slow" (node, factor)
+//                | "clog" (node) | "reset" (node); duration = "3s" undoes it
+//   [[nemesis]]  action, every = "10s", duration = "2s", targets, start, stop
+//   [network]    latency = "uniform"|"constant"|"exponential", min, max, mean
+//   [swarm]      primaries = [2, 4], replicas = [0, 2], clients = [2, 10],
+//                node_timeout = ["1s", "5s"], nemesis = true, buggify = true
+//   [expect]     verdict = "pass" | "fail", invariant = "lost-write" (for fail),
+//                forbid = ["S1", "lost-write", ...] (default: everything)
 //
 // A mistake names the file, the line and the field, and what was expected
 // (ScenarioError's message).
@@ -28,6 +36,7 @@
 #include "client/cluster_client.h"
 #include "env/time.h"
 #include "node/node_config.h"
+#include "sim/latency.h"
 #include "workload/workload.h"
 
 namespace slotsim::runner {
@@ -43,33 +52,75 @@ struct OperatorStep {
   int slot = -1;
   std::string to;      // move_slot, begin_move: node name
   int keys = 0;        // begin_move: how many keys to move before stopping
+  int batch = 10;      // move_slot: keys per MIGRATE
   std::string node;    // failover: the replica
   std::string mode;    // failover: "", "force", "takeover"
 };
 
+// One fault: at a time, or when the operator's migration reaches a phase.
 struct FaultStep {
   Nanos at = 0;
-  std::string action;  // crash | restart | pause | resume | partition | heal
-  std::string node;
+  std::string phase;   // a MovePhase name (workload/cluster_operator.h); then `at` is unused
+  std::string side;    // phase faults: which end of the migration, "source" | "target" | "both"
+  std::string action;  // crash | restart | pause | resume | isolate | partition | heal
+                       // | clock_skew | slow | clog | reset
+  std::string node;    // every action but partition and heal (and phase faults, which use side)
   std::vector<std::vector<std::string>> groups;  // partition
+  Nanos duration = 0;  // > 0: undone after this long (restart, resume, heal, clock reset; slow/clog end)
+  Nanos offset = 0;            // clock_skew: the jump
+  std::int64_t drift_ppm = 0;  // clock_skew: the rate error
+  double factor = 10;          // slow: latency multiplier
+};
+
+// A random fault generator: faults of one kind at exponential intervals,
+// drawn from the seed when the run starts (they become FaultSteps, so the
+// run records, replays and shrinks them like explicit ones).
+struct NemesisSpec {
+  std::string action;            // crash | pause | isolate | partition | clock_skew | slow | clog | reset
+  Nanos every = seconds(10);     // mean time between the end of one fault and the next
+  Nanos duration = seconds(2);   // each lasts between duration/2 and duration
+  std::string targets = "any";   // any | primaries | replicas (roles as created)
+  Nanos start = 0;
+  Nanos stop = 0;                // 0: the end of the safety phase
+};
+
+// Swarm testing: each seed draws its own shape, timeouts and fault mix
+// within these bounds (Groce et al., "Swarm Testing", ISSTA 2012).
+struct SwarmSpec {
+  bool enabled = false;
+  int primaries_min = 0, primaries_max = 0;  // 0: keep the scenario's
+  int replicas_min = -1, replicas_max = -1;  // -1: keep the scenario's
+  int clients_min = 0, clients_max = 0;
+  Nanos node_timeout_min = 0, node_timeout_max = 0;
+  bool nemesis = true;  // keep each [[nemesis]] generator with probability 1/2
+  bool buggify = true;  // buggify on in half the seeds
 };
 
 struct Scenario {
   std::string name;
   std::string file;
   std::string text;  // the file as read, for the record
+  std::string description;
   Nanos duration = seconds(30);
   int primaries = 3;
   int replicas = 1;
   Nanos node_timeout = seconds(3);
   node::AppendFsync appendfsync = node::AppendFsync::always;
   node::Variants variants;
+  bool buggify = false;
+  sim::LatencyModel latency;
   workload::WorkloadOptions workload;  // seeds are filled in by the runner
   int clients = 5;
   std::vector<OperatorStep> plan;
   std::vector<FaultStep> faults;
+  std::vector<NemesisSpec> nemesis;
+  SwarmSpec swarm;
   bool expect_pass = true;
-  std::string expect_invariant;  // what a failing scenario must break
+  std::string expect_invariant;     // what a failing scenario must break
+  std::vector<std::string> forbid;  // invariants and anomaly classes that fail the run; empty: all
+
+  int node_count() const { return primaries * (1 + replicas); }
+  bool forbids(const std::string& invariant) const;
 };
 
 // Reads and checks a scenario file; throws ScenarioError.

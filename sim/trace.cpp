@@ -20,12 +20,21 @@ void Trace::record(Nanos time, std::string_view process, std::string_view kind,
   hash_.add(process);
   hash_.add(kind);
   hash_.add(detail);
-  if (keep_ || listener_) {
+  if (keep_ || !listeners_.empty()) {
     TraceEvent event{count_, time, std::string(process), std::string(kind), std::string(detail)};
-    if (listener_) listener_(event);
+    for (const auto& [handle, listener] : listeners_) listener(event);
     if (keep_) events_.push_back(std::move(event));
   }
   ++count_;
+}
+
+int Trace::add_listener(Listener listener) {
+  listeners_.emplace_back(next_listener_, std::move(listener));
+  return next_listener_++;
+}
+
+void Trace::remove_listener(int handle) {
+  std::erase_if(listeners_, [handle](const auto& entry) { return entry.first == handle; });
 }
 
 std::optional<std::size_t> first_difference(const std::vector<TraceEvent>& a,

@@ -31,7 +31,10 @@ class Trace {
   using Listener = std::function<void(const TraceEvent&)>;
 
   void keep_events(bool keep) { keep_ = keep; }
-  void set_listener(Listener listener) { listener_ = std::move(listener); }
+  // Listeners see every event as it is recorded (the invariant monitor,
+  // coverage marks, replay's comparison). Returns a handle for removal.
+  int add_listener(Listener listener);
+  void remove_listener(int handle);
 
   void record(Nanos time, std::string_view process, std::string_view kind, std::string_view detail);
   // Folds a value that is not an event (a dispatch, a random draw) into the hash.
@@ -47,7 +50,8 @@ class Trace {
   std::uint64_t count_ = 0;
   DeterminismHash hash_;
   std::vector<TraceEvent> events_;
-  Listener listener_;
+  std::vector<std::pair<int, Listener>> listeners_;
+  int next_listener_ = 1;
 };
 
 // Index of the first event where the two traces differ (including one being a

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "node/cluster_state.h"
 #include "node/hash_slot.h"
 
@@ -118,8 +120,9 @@ OperatorResult ClusterOperator::create(int primaries, Nanos settle) {
   return {};
 }
 
-OperatorResult ClusterOperator::migrate_keys(const Address& from, const Address& to, int slot, int batch) {
-  for (;;) {
+OperatorResult ClusterOperator::migrate_keys(const Address& from, const Address& to, int slot, int batch,
+                                             const std::function<void()>& after_first_batch) {
+  for (bool first = true;; first = false) {
     const auto keys = call(from, {"CLUSTER", "GETKEYSINSLOT", std::to_string(slot), std::to_string(batch)});
     if (keys.error != IoError::ok || keys.reply.type != node::RespValue::Type::array) {
       return {false, from.to_string() + ": GETKEYSINSLOT " + std::to_string(slot) + " -> " + describe(keys)};
@@ -133,7 +136,35 @@ OperatorResult ClusterOperator::migrate_keys(const Address& from, const Address&
     }
     // NOKEY: every listed key expired meanwhile; they will never move, so stop.
     if (r.reply.text == "NOKEY") return {};
+    if (first && after_first_batch) after_first_batch();
   }
+}
+
+void ClusterOperator::phase(MovePhase phase, int slot, const Address& source, const Address& target) {
+  env_.trace("operator_phase", fmt::format("phase={} slot={}", to_string(phase), slot));
+  if (phase_hook_) phase_hook_(phase, slot, source.host, target.host);
+}
+
+const char* to_string(MovePhase phase) {
+  switch (phase) {
+    case MovePhase::after_importing: return "after_importing";
+    case MovePhase::after_migrating: return "after_migrating";
+    case MovePhase::midway: return "midway";
+    case MovePhase::between_setslot_node: return "between_setslot_node";
+    case MovePhase::during_broadcast: return "during_broadcast";
+  }
+  return "?";
+}
+
+bool parse_move_phase(std::string_view text, MovePhase& out) {
+  for (auto phase : {MovePhase::after_importing, MovePhase::after_migrating, MovePhase::midway,
+                     MovePhase::between_setslot_node, MovePhase::during_broadcast}) {
+    if (text == to_string(phase)) {
+      out = phase;
+      return true;
+    }
+  }
+  return false;
 }
 
 ClusterOperator::MoveEnds ClusterOperator::move_ends(int slot, const Address& to) {
@@ -156,12 +187,21 @@ OperatorResult ClusterOperator::move_slot(int slot, const Address& to, int batch
   if (source == target) return {};
   const std::string s = std::to_string(slot);
   env_.trace("operator_move_slot", "slot=" + s + " from=" + source->address.to_string() + " to=" + to.to_string());
+  const Address& from = source->address;
   if (auto r = expect_ok(target->address, {"CLUSTER", "SETSLOT", s, "IMPORTING", source->id}); !r.ok) return r;
+  phase(MovePhase::after_importing, slot, from, to);
   if (auto r = expect_ok(source->address, {"CLUSTER", "SETSLOT", s, "MIGRATING", target->id}); !r.ok) return r;
-  if (auto r = migrate_keys(source->address, target->address, slot, batch); !r.ok) return r;
+  phase(MovePhase::after_migrating, slot, from, to);
+  if (auto r = migrate_keys(source->address, target->address, slot, batch,
+                            [&] { phase(MovePhase::midway, slot, from, to); });
+      !r.ok) {
+    return r;
+  }
   // The target first: once it owns the slot, nothing can send clients back to a dead end.
   if (auto r = expect_ok(target->address, {"CLUSTER", "SETSLOT", s, "NODE", target->id}); !r.ok) return r;
+  phase(MovePhase::between_setslot_node, slot, from, to);
   if (auto r = expect_ok(source->address, {"CLUSTER", "SETSLOT", s, "NODE", target->id}); !r.ok) return r;
+  phase(MovePhase::during_broadcast, slot, from, to);
   for (const auto& info : view) {
     if (!info.primary || &info == source || &info == target) continue;
     call(info.address, {"CLUSTER", "SETSLOT", s, "NODE", target->id});  // best effort: gossip spreads it anyway
@@ -178,12 +218,16 @@ OperatorResult ClusterOperator::begin_move(int slot, const Address& to, int keys
   }
   const std::string s = std::to_string(slot);
   if (auto r = expect_ok(target->address, {"CLUSTER", "SETSLOT", s, "IMPORTING", source->id}); !r.ok) return r;
+  phase(MovePhase::after_importing, slot, source->address, to);
   if (auto r = expect_ok(source->address, {"CLUSTER", "SETSLOT", s, "MIGRATING", target->id}); !r.ok) return r;
+  phase(MovePhase::after_migrating, slot, source->address, to);
   const auto listed = call(source->address, {"CLUSTER", "GETKEYSINSLOT", s, std::to_string(keys)});
   if (listed.error != IoError::ok || listed.reply.elements.empty()) return {};
   std::vector<std::string> migrate = {"MIGRATE", to.host, std::to_string(to.port), "", "0", "5000", "KEYS"};
   for (const auto& key : listed.reply.elements) migrate.push_back(key.text);
-  return expect_ok(source->address, migrate);
+  auto moved = expect_ok(source->address, migrate);
+  if (moved.ok) phase(MovePhase::midway, slot, source->address, to);
+  return moved;
 }
 
 OperatorResult ClusterOperator::failover(const Address& replica, const std::string& mode) {
@@ -238,7 +282,7 @@ OperatorResult ClusterOperator::fix_slot(const std::vector<NodeInfo>& view, int 
       const NodeInfo* target = importing.front();
       if (auto r = expect_ok(target->address, {"CLUSTER", "SETSLOT", s, "IMPORTING", owner->id}); !r.ok) return r;
       if (auto r = expect_ok(owner->address, {"CLUSTER", "SETSLOT", s, "MIGRATING", target->id}); !r.ok) return r;
-      if (auto r = migrate_keys(owner->address, target->address, slot, 10); !r.ok) return r;
+      if (auto r = migrate_keys(owner->address, target->address, slot, 10, {}); !r.ok) return r;
       if (auto r = expect_ok(target->address, {"CLUSTER", "SETSLOT", s, "NODE", target->id}); !r.ok) return r;
       if (auto r = expect_ok(owner->address, {"CLUSTER", "SETSLOT", s, "NODE", target->id}); !r.ok) return r;
       for (const auto& info : view) {
@@ -254,7 +298,7 @@ OperatorResult ClusterOperator::fix_slot(const std::vector<NodeInfo>& view, int 
       // It may not even know the owner (Redis 7 ignores claims on a slot it imports).
       call(other->address, {"CLUSTER", "SETSLOT", s, "NODE", owner->id});
       if (auto r = expect_ok(other->address, {"CLUSTER", "SETSLOT", s, "IMPORTING", owner->id}); !r.ok) return r;
-      if (auto r = migrate_keys(other->address, owner->address, slot, 10); !r.ok) return r;
+      if (auto r = migrate_keys(other->address, owner->address, slot, 10, {}); !r.ok) return r;
       if (auto r = expect_ok(other->address, {"CLUSTER", "SETSLOT", s, "STABLE"}); !r.ok) return r;
     }
   }

@@ -10,15 +10,22 @@
 // fix() is written to be run again after anything went wrong.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "client/resp_client.h"
 #include "env/env.h"
 
 namespace slotsim::workload {
+
+// The points of a slot migration where a failure matters most, in order.
+enum class MovePhase { after_importing, after_migrating, midway, between_setslot_node, during_broadcast };
+const char* to_string(MovePhase phase);
+bool parse_move_phase(std::string_view text, MovePhase& out);
 
 struct OperatorResult {
   bool ok = true;
@@ -38,6 +45,11 @@ class ClusterOperator {
   // The first half of move_slot, for scenarios that fail something midway:
   // IMPORTING on the target and MIGRATING on the source, then `keys` keys moved.
   OperatorResult begin_move(int slot, const Address& to, int keys);
+  // Called as a migration passes each phase ("midway": after the first batch
+  // of keys moved), with both ends' hosts: a nemesis fails a node at an exact
+  // point of the protocol, whatever the timing.
+  using PhaseHook = std::function<void(MovePhase, int slot, const std::string& source, const std::string& target)>;
+  void on_phase(PhaseHook hook) { phase_hook_ = std::move(hook); }
   // CLUSTER FAILOVER [FORCE|TAKEOVER] on a replica; mode "" for the default.
   OperatorResult failover(const Address& replica, const std::string& mode = "");
   // Closes every open slot, as `redis-cli --cluster fix`: finishes a
@@ -62,7 +74,9 @@ class ClusterOperator {
  private:
   client::CallResult call(const Address& node, const std::vector<std::string>& args);
   OperatorResult expect_ok(const Address& node, const std::vector<std::string>& args);
-  OperatorResult migrate_keys(const Address& from, const Address& to, int slot, int batch);
+  OperatorResult migrate_keys(const Address& from, const Address& to, int slot, int batch,
+                              const std::function<void()>& after_first_batch);
+  void phase(MovePhase phase, int slot, const Address& source, const Address& target);
   const NodeInfo* by_id(const std::vector<NodeInfo>& view, const std::string& id) const;
   OperatorResult fix_slot(const std::vector<NodeInfo>& view, int slot);
   // A fresh view, the slot's owner in it and the node at `to` (null when absent).
@@ -82,6 +96,7 @@ class ClusterOperator {
   std::vector<Address> nodes_;
   Nanos command_timeout_;
   std::map<Address, std::unique_ptr<client::RespClient>> connections_;
+  PhaseHook phase_hook_;
 };
 
 }  // namespace slotsim::workload

@@ -1,0 +1,1 @@
+#include "runner/trace_db.h"
