@@ -18,6 +18,9 @@ int determinism_command(const std::vector<std::string>& args);
 int shell_command(const std::vector<std::string>& args);
 int run_command(const std::vector<std::string>& args);
 int check_command(const std::vector<std::string>& args);
+int fuzz_command(const std::vector<std::string>& args);
+int replay_command(const std::vector<std::string>& args);
+int shrink_command(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands();
 

@@ -15,6 +15,9 @@ const std::vector<Command>& commands() {
       {"determinism", "run seeds twice and compare their trace hashes", determinism_command},
       {"shell", "drive a simulated cluster with commands read from stdin", shell_command},
       {"run", "run one seed of a scenario file to a verdict", run_command},
+      {"fuzz", "run a campaign of seeds over scenario files, in parallel, into a trace database", fuzz_command},
+      {"replay", "run a stored run again and check it reproduces its trace event by event", replay_command},
+      {"shrink", "minimize a failing stored run while it still breaks the same invariant", shrink_command},
       {"check", "check a history (JSON lines) for linearizability or list-append anomalies", check_command},
   };
   return all;

@@ -60,16 +60,16 @@ RunResult run_scenario(const Scenario& scenario, std::uint64_t seed, const RunOp
   options.node.node_timeout = scenario.node_timeout;
   options.node.appendfsync = scenario.appendfsync;
   options.node.variants = scenario.variants;
-  cluster::SimCluster c(options);
-  RunResult result;
   // Coverage: how often each kind of event happened (heterogeneous lookup: no allocation per event).
   std::map<std::string, std::int64_t, std::less<>> coverage;
-  const int coverage_listener = c.world().trace().add_listener([&coverage](const sim::TraceEvent& e) {
+  options.world.trace_listeners.push_back([&coverage](const sim::TraceEvent& e) {
     auto it = coverage.find(e.kind);
     if (it == coverage.end()) it = coverage.emplace(e.kind, 0).first;
     ++it->second;
   });
-  const int replay_listener = run_options.on_event ? c.world().trace().add_listener(run_options.on_event) : 0;
+  if (run_options.on_event) options.world.trace_listeners.push_back(run_options.on_event);
+  cluster::SimCluster c(options);
+  RunResult result;
   cluster::InvariantMonitor monitor(c);
   workload::HistoryRecorder recorder([&] { return c.world().now(); }, [&c](const Address& node) {
     const node::Node* n = c.has_node(node.host) ? c.node(node.host) : nullptr;
@@ -86,19 +86,17 @@ RunResult run_scenario(const Scenario& scenario, std::uint64_t seed, const RunOp
   const Nanos start = c.world().now();
   // Every advance of time goes through here, so --until can cut the run anywhere.
   auto advance_to = [&](Nanos time) {
-    if (time >= run_options.until) {
-      c.world().run_until(std::max(c.world().now(), run_options.until));
-      result.stopped_early = true;
-      return false;
-    }
-    c.world().run_until(time);
-    return true;
+    const bool cut = time >= run_options.until;
+    const Nanos target = cut ? std::max(c.world().now(), run_options.until) : time;
+    const bool halted =
+        run_options.halt ? !c.world().scheduler().run_until(target, run_options.halt) : (c.world().run_until(target), false);
+    if (cut || halted) result.stopped_early = true;
+    return !result.stopped_early;
   };
   auto finish = [&] {
-    c.world().trace().remove_listener(coverage_listener);
-    if (replay_listener != 0) c.world().trace().remove_listener(replay_listener);
     result.trace_hash = c.world().trace().hash_value();
     result.trace_events = c.world().trace().count();
+    result.scheduler_events = c.world().scheduler().events_dispatched();
     result.simulated = c.world().now();
     if (run_options.keep_trace) result.trace = c.world().trace().events();
     result.history = recorder.history();

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <vector>
 #include <string>
@@ -31,6 +32,7 @@ struct RunResult {
   std::string detail;     // what, naming keys, nodes and operations
   std::uint64_t trace_hash = 0;
   std::uint64_t trace_events = 0;
+  std::uint64_t scheduler_events = 0;  // fiber resumes and timers dispatched: the simulator's unit of work
   Nanos simulated = 0;
   std::size_t operations = 0;
   std::size_t forgiven_losses = 0;  // rule D1
@@ -55,6 +57,8 @@ struct RunOptions {
   sim::Trace::Listener on_event;
   // Stop at this virtual time (replay --until): no liveness phase, no history check.
   Nanos until = kForever;
+  // Checked before every event: true stops the run where it is.
+  std::function<bool()> halt;
 };
 
 // Runs an instantiated scenario (run_plan.h: no swarm, no generators left).

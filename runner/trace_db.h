@@ -16,6 +16,9 @@
 //   faults      the faults injected: run_id, idx, time_ns, action, node, detail
 //   violations  run_id, idx, invariant, time_ns, detail
 //   coverage    run_id, mark, count (every run, failing or not)
+//   meta        key, value: schema_version
+// docs/trace_db.md documents every column (runs also has scenario_hash, the
+// key of the finished_seeds index) and has example queries.
 //
 // Several processes may write one file at once (fuzz workers): each opens
 // its own connection; writes are short transactions with a busy timeout.
@@ -49,12 +52,16 @@ struct FaultRecord {
   std::string action;
   std::string node;    // empty for cluster-wide faults
   std::string detail;  // e.g. "groups=n1|n2,n3" or "offset=200ms"
+
+  friend bool operator==(const FaultRecord&, const FaultRecord&) = default;
 };
 
 struct ViolationRecord {
   std::string invariant;
   Nanos time = 0;
   std::string detail;
+
+  friend bool operator==(const ViolationRecord&, const ViolationRecord&) = default;
 };
 
 struct RunRecord {
@@ -85,6 +92,10 @@ struct RunRecord {
   std::vector<FaultRecord> faults;
   std::vector<ViolationRecord> violations;
   std::map<std::string, std::int64_t> coverage;  // kept for every run
+
+  // Set by the database when the run is inserted (UTC, "YYYY-MM-DD HH:MM:SS");
+  // insert_run ignores it, load_run fills it.
+  std::string created;
 };
 
 class TraceDb {
@@ -100,8 +111,13 @@ class TraceDb {
   // Everything stored about one run; nothing when there is no such id.
   std::optional<RunRecord> load_run(std::int64_t id);
   // Seeds already recorded for (scenario_text, build_id, swarm): what a
-  // resumed campaign skips.
+  // resumed campaign skips. Shrunk runs (parent_run set) are not seeds of a
+  // campaign and do not count.
   std::set<std::uint64_t> finished_seeds(const std::string& scenario_text, const std::string& build_id, bool swarm);
+  // The same runs with their `runs` row (no trace, ops, faults, violations
+  // or coverage), in insertion order: what a resumed campaign reports for
+  // the seeds it skips.
+  std::vector<RunRecord> recorded_runs(const std::string& scenario_text, const std::string& build_id, bool swarm);
   const std::string& path() const { return path_; }
 
  private:

@@ -320,6 +320,16 @@ void Scheduler::run_until(Nanos time) {
   now_ = std::max(now_, time);
 }
 
+bool Scheduler::run_until(Nanos time, const std::function<bool()>& halt) {
+  while (!queue_.empty() && queue_.top().time <= time) {
+    if (halt()) return false;
+    step();
+  }
+  if (halt()) return false;
+  now_ = std::max(now_, time);
+  return true;
+}
+
 void Scheduler::run_while(const std::function<bool()>& keep_going) {
   while (keep_going() && step()) {
   }

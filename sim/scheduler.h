@@ -93,6 +93,9 @@ class Scheduler {
   // --- running ---
   bool step();                       // one event; false when the queue is empty
   void run_until(Nanos time);        // events up to and including `time`; now becomes time
+  // The same, but stops before the next event once halt() is true; returns
+  // false then (replay stops at the first event that differs).
+  bool run_until(Nanos time, const std::function<bool()>& halt);
   void run_while(const std::function<bool()>& keep_going);
   bool idle() const { return queue_.empty(); }
 

@@ -14,6 +14,7 @@ World::World(WorldOptions options)
       network_(scheduler_, trace_, Rng::derive(options.seed, "network"), options.network),
       disk_rng_(Rng::derive(options.seed, "disk")) {
   trace_.keep_events(options.keep_trace);
+  for (const auto& listener : options.trace_listeners) trace_.add_listener(listener);
   disk_rng_.observe(&trace_.hash());
   scheduler_.on_failure([this](OwnerId owner, const std::string& fiber, const std::string& what) {
     if (owner == 0) {

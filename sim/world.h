@@ -38,6 +38,9 @@ struct WorldOptions {
   BuggifyOptions buggify;
   std::size_t fiber_stack_bytes = 256 * 1024;
   bool keep_trace = false;
+  // Installed before anything happens, so they see the whole run (replay
+  // compares every event from the first).
+  std::vector<Trace::Listener> trace_listeners;
 };
 
 struct ProcessFailure {
