@@ -59,7 +59,7 @@ std::set<std::size_t> documented_losses(const std::vector<Operation>& operations
 
 // The list-append check, forgiving documented losses. The explanation of a
 // valid result says how many losses were forgiven and why.
-CheckResult check_list_append_with_failovers(std::vector<Operation> operations,
+CheckResult check_list_append_with_failovers(const std::vector<Operation>& operations,
                                              const std::map<std::size_t, WriteAck>& acks,
                                              const std::vector<Promotion>& promotions,
                                              std::size_t* forgiven = nullptr,

@@ -24,8 +24,13 @@ Value Value::of(std::string text) {
 Value Value::list_of(std::vector<Value> items) {
   Value v;
   v.kind_ = Kind::list;
-  v.items_ = std::move(items);
+  if (!items.empty()) v.items_ = std::make_shared<const std::vector<Value>>(std::move(items));
   return v;
+}
+
+const std::vector<Value>& Value::items() const {
+  static const std::vector<Value> kNone;
+  return items_ ? *items_ : kNone;
 }
 
 Value Value::pair(Value first, Value second) {
@@ -45,12 +50,15 @@ int Value::compare(const Value& a, const Value& b) {
       return c < 0 ? -1 : (c > 0 ? 1 : 0);
     }
     case Kind::list: {
-      const std::size_t n = std::min(a.items_.size(), b.items_.size());
+      if (a.items_ == b.items_) return 0;
+      const std::vector<Value>& x = a.items();
+      const std::vector<Value>& y = b.items();
+      const std::size_t n = std::min(x.size(), y.size());
       for (std::size_t i = 0; i < n; ++i) {
-        if (const int c = compare(a.items_[i], b.items_[i]); c != 0) return c;
+        if (const int c = compare(x[i], y[i]); c != 0) return c;
       }
-      if (a.items_.size() == b.items_.size()) return 0;
-      return a.items_.size() < b.items_.size() ? -1 : 1;
+      if (x.size() == y.size()) return 0;
+      return x.size() < y.size() ? -1 : 1;
     }
   }
   return 0;
@@ -62,13 +70,14 @@ std::string Value::to_json(std::size_t max_items) const {
     case Kind::integer: return std::to_string(integer_);
     case Kind::string: return json_quote(text_);
     case Kind::list: {
+      const std::vector<Value>& items = this->items();
       std::string out = "[";
-      const std::size_t shown = max_items == 0 ? items_.size() : std::min(items_.size(), max_items);
+      const std::size_t shown = max_items == 0 ? items.size() : std::min(items.size(), max_items);
       for (std::size_t i = 0; i < shown; ++i) {
         if (i > 0) out += ',';
-        out += items_[i].to_json(max_items);
+        out += items[i].to_json(max_items);
       }
-      if (shown < items_.size()) out += fmt::format(",...(+{})", items_.size() - shown);
+      if (shown < items.size()) out += fmt::format(",...(+{})", items.size() - shown);
       return out + "]";
     }
   }

@@ -21,6 +21,7 @@
 #include <compare>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -52,11 +53,11 @@ class Value {
   bool is_list() const { return kind_ == Kind::list; }
   // An integer or a string: what registers hold and lists contain.
   bool is_scalar() const { return is_integer() || is_string(); }
-  bool is_pair() const { return is_list() && items_.size() == 2; }
+  bool is_pair() const { return is_list() && items().size() == 2; }
 
   std::int64_t integer() const { return integer_; }
   const std::string& text() const { return text_; }
-  const std::vector<Value>& items() const { return items_; }
+  const std::vector<Value>& items() const;
 
   // JSON text. Lists longer than max_items print their first max_items items
   // then "...(+N)", so explanations stay readable (0: no limit).
@@ -71,7 +72,9 @@ class Value {
   Kind kind_ = Kind::null;
   std::int64_t integer_ = 0;
   std::string text_;
-  std::vector<Value> items_;
+  // Shared and immutable: a read's list is copied from event to operation to
+  // result many times over, and a copy must not duplicate hundreds of items.
+  std::shared_ptr<const std::vector<Value>> items_;
 };
 
 // A JSON string literal for text (quotes and escapes added).

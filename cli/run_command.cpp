@@ -1,12 +1,11 @@
 // slotsim run SCENARIO [--seed N]: one seed of a scenario to a verdict line.
-#include <chrono>
-
 #include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/options.h"
-#include "runner/run_plan.h"
+#include "runner/run_record.h"
 #include "runner/run_scenario.h"
+#include "runner/trace_db.h"
 #include "sim/trace.h"
 
 namespace slotsim::cli {
@@ -25,14 +24,15 @@ constexpr int kExitCrash = 4;
 int run_command(const std::vector<std::string>& args) {
   po::options_description options("run options");
   std::uint64_t seed = 1;
-  std::string file;
+  std::string file, db_path;
   options.add_options()
       ("seed", po::value(&seed)->default_value(1), "run seed")
+      ("db", po::value(&db_path), "also store the run in this trace database (for replay and shrink)")
       ("scenario", po::value(&file), "the scenario file (positional)");
   po::positional_options_description positional;
   positional.add("scenario", 1);
   int exit_code = 0;
-  auto vm = parse_options("run", "SCENARIO [--seed N]\n\nexit codes: 0 pass, 1 safety violation, 2 usage or bad "
+  auto vm = parse_options("run", "SCENARIO [--seed N] [--db FILE]\n\nexit codes: 0 pass, 1 safety violation, 2 usage or bad "
                                  "scenario, 3 liveness violation, 4 simulator crash",
                           options, args, exit_code, &positional);
   if (!vm) return exit_code;
@@ -47,17 +47,11 @@ int run_command(const std::vector<std::string>& args) {
     fmt::print(stderr, "slotsim run: {}\n", e.what());
     return kExitUsage;
   }
-  // Wall time is measured here, in the CLI, never inside the simulation.
-  const auto wall_start = std::chrono::steady_clock::now();
-  runner::RunResult result;
-  try {
-    result = runner::run_scenario(runner::instantiate(scenario, seed), seed);
-  } catch (const std::exception& e) {
-    result.verdict = runner::Verdict::crash;
-    result.invariant = "simulator";
-    result.detail = e.what();
-  }
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  runner::RunOptions run_options;
+  run_options.keep_trace = !db_path.empty();
+  const runner::ExecutedRun run = runner::execute_seed(scenario, seed, run_options);
+  const runner::RunResult& result = run.result;
+  const double wall = static_cast<double>(run.wall_ms) / 1000.0;
   const bool expected = result.as_expected(scenario);
   fmt::print("{} seed {}: {}{}{} ({}, expected {}{})\n", scenario.name, seed, runner::to_string(result.verdict),
              result.invariant.empty() ? "" : " " + result.invariant, result.detail.empty() ? "" : ": " + result.detail,
@@ -68,6 +62,11 @@ int run_command(const std::vector<std::string>& args) {
              result.operations, result.promotions, result.forgiven_losses, sim::format_time(result.simulated), wall,
              result.trace_hash, result.trace_events);
   if (result.verdict != runner::Verdict::pass) fmt::print("  reproduce: slotsim run {} --seed {}\n", file, seed);
+  if (!db_path.empty()) {
+    runner::TraceDb db(db_path);
+    const auto id = db.insert_run(runner::make_run_record(scenario, run.instantiated, seed, result, run.wall_ms));
+    fmt::print("  stored as run {} in {} (slotsim replay {} --run {})\n", id, db_path, db_path, id);
+  }
   switch (result.verdict) {
     case runner::Verdict::pass: return kExitPass;
     case runner::Verdict::safety: return kExitSafety;

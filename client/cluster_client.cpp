@@ -97,7 +97,9 @@ bool ClusterClient::refresh_slot_map(Nanos deadline) {
       const auto index = static_cast<std::int16_t>(it - owners_.begin());
       const auto first = std::clamp<std::int64_t>(range.elements[0].integer, 0, node::kSlotCount - 1);
       const auto last = std::clamp<std::int64_t>(range.elements[1].integer, 0, node::kSlotCount - 1);
-      for (auto slot = first; slot <= last; ++slot) slot_owner_[static_cast<std::size_t>(slot)] = index;
+      if (first <= last) {
+        std::fill(slot_owner_.begin() + first, slot_owner_.begin() + last + 1, index);
+      }
     }
     map_loaded_ = true;
     return true;
@@ -129,7 +131,7 @@ ClusterResult ClusterClient::call(const std::vector<std::string>& args, Nanos de
         return result;
       }
     }
-    const CallResult r = conn.call(args, deadline);
+    CallResult r = conn.call(args, deadline);
     result.served_by = target;
     if (r.error != IoError::ok) {
       if (!r.sent) {
@@ -146,13 +148,13 @@ ClusterResult ClusterClient::call(const std::vector<std::string>& args, Nanos de
       result.error = std::string(to_string(r.error));
       return result;
     }
-    result.reply = r.reply;
+    result.reply = std::move(r.reply);
     asking = false;
-    if (r.reply.type != node::RespValue::Type::error) {
+    if (result.reply.type != node::RespValue::Type::error) {
       result.outcome = Outcome::ok;
       return result;
     }
-    const std::string& text = r.reply.text;
+    const std::string& text = result.reply.text;
     int redirect_slot = -1;
     Address redirect_to;
     if (starts_with(text, "MOVED ") && parse_redirect(text, redirect_slot, redirect_to)) {

@@ -40,7 +40,7 @@ std::vector<checker::NodeView> node_views(SimCluster& cluster, std::map<std::str
       std::size_t owners = 0;
       std::size_t reached = 0;
       for (const auto& [id, node] : state.nodes()) {
-        if (!node.primary || state.slot_count(id) == 0) continue;
+        if (!node.primary || state.slot_set(id).none()) continue;
         ++owners;
         auto it = name_of_id.find(id);
         if (it != name_of_id.end() && reachable(cluster, name, it->second)) ++reached;

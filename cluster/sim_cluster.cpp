@@ -31,7 +31,7 @@ std::string initial_nodes_conf(const std::vector<std::string>& names, const std:
       n.config_epoch = static_cast<std::uint64_t>(i + 1);
       int last = static_cast<int>(std::lround(cursor + per_primary - 1));
       if (last > node::kSlotCount - 1 || i == primaries - 1) last = node::kSlotCount - 1;
-      for (int slot = next_first; slot <= last; ++slot) state.assign(slot, n.id);
+      state.assign_range(next_first, last, n.id);
       next_first = last + 1;
       cursor += per_primary;
     } else {
@@ -64,8 +64,7 @@ SimCluster::SimCluster(SimClusterOptions options) : options_(std::move(options))
     if (options_.preconfigured) {
       sim::Disk& disk = world_->disk(id);
       auto file = disk.create(node::Node::kConfigFileName, true);
-      file->content =
-          initial_nodes_conf(names_, ids_, options_.primaries, options_.replicas, name, options_.node.port);
+      file->assign(initial_nodes_conf(names_, ids_, options_.primaries, options_.replicas, name, options_.node.port));
       disk.sync(*file);
       disk.sync_directory();
     }

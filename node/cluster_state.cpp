@@ -67,6 +67,7 @@ ClusterNode& ClusterState::add(ClusterNode node) {
 }
 
 std::uint16_t ClusterState::intern(const std::string& id) {
+  if (id.empty()) return 0;
   auto it = owner_index_of_.find(id);
   if (it != owner_index_of_.end()) return it->second;
   const auto index = static_cast<std::uint16_t>(owner_ids_.size());
@@ -76,10 +77,12 @@ std::uint16_t ClusterState::intern(const std::string& id) {
 }
 
 void ClusterState::assign(int slot, const std::string& id) {
-  if (owner(slot) == id) return;
+  const std::uint16_t index = intern(id);
+  if (owners_[static_cast<std::size_t>(slot)] == index) return;
   unassign(slot);
+  if (index == 0) return;  // no owner: unassigned
   ++slot_map_version_;
-  owners_[static_cast<std::size_t>(slot)] = intern(id);
+  owners_[static_cast<std::size_t>(slot)] = index;
   auto it = slot_sets_.find(id);
   if (it == slot_sets_.end()) it = slot_sets_.emplace(id, SlotSet()).first;
   it->second.set(static_cast<std::size_t>(slot));
@@ -141,12 +144,16 @@ void ClusterState::forget(std::string_view id) {
 
 std::vector<int> ClusterState::slots_of(std::string_view id) const {
   std::vector<int> slots;
-  const SlotSet& set = slot_set(id);
-  if (set.none()) return slots;
-  for (int slot = 0; slot < kSlotCount; ++slot) {
-    if (set.test(static_cast<std::size_t>(slot))) slots.push_back(slot);
-  }
+  slot_set(id).for_each_range([&](int first, int last) {
+    for (int slot = first; slot <= last; ++slot) slots.push_back(slot);
+  });
   return slots;
+}
+
+std::vector<std::pair<int, int>> ClusterState::slot_ranges_of(std::string_view id) const {
+  std::vector<std::pair<int, int>> ranges;
+  slot_set(id).for_each_range([&](int first, int last) { ranges.emplace_back(first, last); });
+  return ranges;
 }
 
 std::size_t ClusterState::assigned_slot_count() const {
@@ -183,8 +190,12 @@ std::vector<std::pair<int, int>> slot_ranges(const std::vector<int>& sorted_slot
 }
 
 std::string format_slot_ranges(const std::vector<int>& sorted_slots) {
+  return format_slot_ranges(slot_ranges(sorted_slots));
+}
+
+std::string format_slot_ranges(const std::vector<std::pair<int, int>>& ranges) {
   std::string out;
-  for (auto [first, last] : slot_ranges(sorted_slots)) {
+  for (auto [first, last] : ranges) {
     if (!out.empty()) out += ' ';
     out += std::to_string(first);
     if (last != first) out += "-" + std::to_string(last);
@@ -216,7 +227,7 @@ std::string ClusterState::render_node_line(const ClusterNode& node, std::int64_t
           std::to_string(node.config_epoch) + " " +
           (node.myself || node.link_connected ? "connected" : "disconnected");
   if (node.primary) {
-    const std::string ranges = format_slot_ranges(slots_of(node.id));
+    const std::string ranges = format_slot_ranges(slot_ranges_of(node.id));
     if (!ranges.empty()) line += " " + ranges;
   }
   if (node.myself) {

@@ -7,6 +7,7 @@
 // Nodes are kept in id order, so every rendering is deterministic.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <deque>
@@ -86,11 +87,26 @@ class ClusterState {
   // meaning for the life of this ClusterState.
   std::uint16_t owner_index(int slot) const { return owners_[static_cast<std::size_t>(slot)]; }
   const std::deque<std::string>& owner_ids() const { return owner_ids_; }
+  // The last slot of the run of slots from `slot` on with the same owner.
+  int last_of_owner_run(int slot) const {
+    const std::uint16_t owner = owners_[static_cast<std::size_t>(slot)];
+    const auto end = std::find_if(owners_.begin() + slot + 1, owners_.end(),
+                                  [owner](std::uint16_t other) { return other != owner; });
+    return static_cast<int>(end - owners_.begin()) - 1;
+  }
+  // The index of id in owner_ids(), or kNeverOwner when it never owned a slot here.
+  static constexpr std::uint16_t kNeverOwner = 0xffff;
+  std::uint16_t find_owner_index(std::string_view id) const {
+    auto it = owner_index_of_.find(id);
+    return it == owner_index_of_.end() ? kNeverOwner : it->second;
+  }
   void assign(int slot, const std::string& id);
   // assign() for first..last, with one id lookup (nodes.conf and CLUSTER NODES ranges).
   void assign_range(int first, int last, const std::string& id);
   void unassign(int slot);
   std::vector<int> slots_of(std::string_view id) const;
+  // The same as ascending [first, last] ranges.
+  std::vector<std::pair<int, int>> slot_ranges_of(std::string_view id) const;
   // The slots of a node as a bitmap (the cluster bus format), kept in step with owner().
   const SlotSet& slot_set(std::string_view id) const;
   std::size_t slot_count(std::string_view id) const { return slot_set(id).count(); }
@@ -145,6 +161,7 @@ class ClusterState {
 
 // "0-5460 5462" style ranges of sorted slots.
 std::string format_slot_ranges(const std::vector<int>& sorted_slots);
+std::string format_slot_ranges(const std::vector<std::pair<int, int>>& ranges);
 std::vector<std::pair<int, int>> slot_ranges(const std::vector<int>& sorted_slots);
 
 }  // namespace slotsim::node

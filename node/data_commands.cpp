@@ -282,8 +282,12 @@ std::string cmd_lrange(Ctx& c) {
   if (from < 0) from = 0;
   if (from > to || from >= length) return reply::array_header(0);
   if (to >= length) to = length - 1;
-  std::string out = reply::array_header(static_cast<std::size_t>(to - from + 1));
-  for (std::int64_t i = from; i <= to; ++i) out += reply::bulk((*list)[static_cast<std::size_t>(i)]);
+  std::size_t size = 16;
+  for (std::int64_t i = from; i <= to; ++i) size += (*list)[static_cast<std::size_t>(i)].size() + 16;
+  std::string out;
+  out.reserve(size);
+  reply::append_array_header(out, static_cast<std::size_t>(to - from + 1));
+  for (std::int64_t i = from; i <= to; ++i) reply::append_bulk(out, (*list)[static_cast<std::size_t>(i)]);
   return out;
 }
 

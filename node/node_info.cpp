@@ -32,7 +32,7 @@ std::string Node::cluster_info_reply() const {
   }
   std::size_t size = 0;
   for (const auto& [id, node] : cluster_.nodes()) {
-    if (node.primary && !cluster_.slots_of(id).empty()) ++size;
+    if (node.primary && cluster_.slot_set(id).any()) ++size;
   }
   std::string text;
   auto line = [&](const std::string& key, const std::string& value) { text += key + ":" + value + "\r\n"; };
@@ -77,19 +77,23 @@ std::string Node::cluster_slots_reply() const {
       ++slot;
       continue;
     }
-    int last = slot;
-    while (last + 1 < kSlotCount && cluster_.owner(last + 1) == owner) ++last;
+    const int last = cluster_.last_of_owner_run(slot);
     const ClusterNode* primary = cluster_.find(owner);
     std::vector<const ClusterNode*> serving = {primary};
     for (const ClusterNode* replica : replicas_of(cluster_, owner)) {
       if (!replica->fail) serving.push_back(replica);
     }
-    std::string entry = reply::array_header(2 + serving.size()) + reply::integer(slot) + reply::integer(last);
+    std::string& entry = entries.emplace_back();
+    reply::append_array_header(entry, 2 + serving.size());
+    reply::append_integer(entry, slot);
+    reply::append_integer(entry, last);
     for (const ClusterNode* node : serving) {
-      entry += reply::array_header(4) + reply::bulk(node->ip) + reply::integer(node->port) + reply::bulk(node->id) +
-               reply::array_header(0);
+      reply::append_array_header(entry, 4);
+      reply::append_bulk(entry, node->ip);
+      reply::append_integer(entry, node->port);
+      reply::append_bulk(entry, node->id);
+      reply::append_array_header(entry, 0);
     }
-    entries.push_back(std::move(entry));
     slot = last + 1;
   }
   std::string out = reply::array_header(entries.size());
@@ -109,7 +113,7 @@ std::string Node::cluster_shards_reply() const {
   for (const auto& [id, node] : cluster_.nodes()) {
     if (!node.primary) continue;
     std::string slots;
-    const auto ranges = slot_ranges(cluster_.slots_of(id));
+    const auto ranges = cluster_.slot_ranges_of(id);
     slots = reply::array_header(ranges.size() * 2);
     for (auto [first, last] : ranges) slots += reply::integer(first) + reply::integer(last);
     const auto replicas = replicas_of(cluster_, id);

@@ -2,6 +2,7 @@
 // wire format lives in one place.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -9,23 +10,55 @@
 
 namespace slotsim::node::reply {
 
+// Appending forms, for replies built from many parts (LRANGE, CLUSTER SLOTS,
+// requests): one growing buffer instead of a temporary string per part.
+inline void append_number_line(std::string& out, char type, std::int64_t value) {
+  char line[24];
+  line[0] = type;
+  char* end = std::to_chars(line + 1, line + sizeof line - 2, value).ptr;
+  *end++ = '\r';
+  *end++ = '\n';
+  out.append(line, end);
+}
+inline void append_integer(std::string& out, std::int64_t value) { append_number_line(out, ':', value); }
+inline void append_array_header(std::string& out, std::size_t count) {
+  append_number_line(out, '*', static_cast<std::int64_t>(count));
+}
+inline void append_bulk(std::string& out, std::string_view data) {
+  append_number_line(out, '$', static_cast<std::int64_t>(data.size()));
+  out.append(data);
+  out += "\r\n";
+}
+
 inline std::string simple(std::string_view text) { return "+" + std::string(text) + "\r\n"; }
 inline std::string ok() { return "+OK\r\n"; }
 // text includes the error code: error("ERR syntax error"), error("MOVED 12 1.2.3.4:7000").
 inline std::string error(std::string_view text) { return "-" + std::string(text) + "\r\n"; }
-inline std::string integer(std::int64_t value) { return ":" + std::to_string(value) + "\r\n"; }
+inline std::string integer(std::int64_t value) {
+  std::string out;
+  append_integer(out, value);
+  return out;
+}
 inline std::string bulk(std::string_view data) {
-  std::string out = "$" + std::to_string(data.size()) + "\r\n";
-  out.append(data);
-  out += "\r\n";
+  std::string out;
+  out.reserve(data.size() + 16);
+  append_bulk(out, data);
   return out;
 }
 inline std::string null_bulk() { return "$-1\r\n"; }
 inline std::string null_array() { return "*-1\r\n"; }
-inline std::string array_header(std::size_t count) { return "*" + std::to_string(count) + "\r\n"; }
+inline std::string array_header(std::size_t count) {
+  std::string out;
+  append_array_header(out, count);
+  return out;
+}
 inline std::string bulk_array(const std::vector<std::string>& items) {
-  std::string out = array_header(items.size());
-  for (const auto& item : items) out += bulk(item);
+  std::size_t size = 16;
+  for (const auto& item : items) size += item.size() + 16;
+  std::string out;
+  out.reserve(size);
+  append_array_header(out, items.size());
+  for (const auto& item : items) append_bulk(out, item);
   return out;
 }
 

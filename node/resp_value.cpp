@@ -8,7 +8,6 @@
 namespace slotsim::node {
 namespace {
 
-constexpr std::size_t kNotFound = std::string_view::npos;
 // The shortest reply, "+\r\n", bounds how many array elements can have arrived.
 constexpr std::size_t kMinReplyBytes = 3;
 constexpr std::size_t kMaxElementReserve = 1024;
@@ -60,8 +59,10 @@ class ReplyParser {
  private:
   // The content of the line at pos_, which must end in "\r\n".
   bool read_line(std::string_view& line) {
-    const std::size_t end = input_.find("\r\n", pos_);
-    if (end == kNotFound) return false;
+    // Lines are short: a byte loop beats a general substring search.
+    std::size_t end = pos_;
+    while (end + 1 < input_.size() && (input_[end] != '\r' || input_[end + 1] != '\n')) ++end;
+    if (end + 1 >= input_.size()) return false;
     line = input_.substr(pos_, end - pos_);
     pos_ = end + 2;
     return true;
@@ -98,10 +99,8 @@ class ReplyParser {
     out.elements.reserve(static_cast<std::size_t>(
         std::min<std::uint64_t>({wanted, kMaxElementReserve, (input_.size() - pos_) / kMinReplyBytes + 1})));
     for (std::uint64_t i = 0; i < wanted; ++i) {
-      RespValue element;
-      const Step step = parse(element, depth + 1);
+      const Step step = parse(out.elements.emplace_back(), depth + 1);
       if (step != Step::done) return step;
-      out.elements.push_back(std::move(element));
     }
     return Step::done;
   }

@@ -47,6 +47,35 @@ class SlotBitmap {
     return true;
   }
 
+  // The set slots as ascending [first, last] ranges; whole words at a time
+  // where they are all set or all clear (slot sets are mostly long ranges).
+  template <typename F>
+  void for_each_range(F&& f) const {
+    int first = -1;
+    for (std::size_t w = 0; w < kWords; ++w) {
+      const std::uint64_t word = words_[w];
+      const int base = static_cast<int>(w * 64);
+      if (word == 0 || word == ~std::uint64_t{0}) {
+        const bool on = word != 0;
+        if (on && first < 0) first = base;
+        if (!on && first >= 0) {
+          f(first, base - 1);
+          first = -1;
+        }
+        continue;
+      }
+      for (int bit = 0; bit < 64; ++bit) {
+        const bool on = (word >> bit) & 1u;
+        if (on && first < 0) first = base + bit;
+        if (!on && first >= 0) {
+          f(first, base + bit - 1);
+          first = -1;
+        }
+      }
+    }
+    if (first >= 0) f(first, static_cast<int>(kBits) - 1);
+  }
+
   SlotBitmap& operator|=(const SlotBitmap& other) {
     for (std::size_t i = 0; i < kWords; ++i) words_[i] |= other.words_[i];
     return *this;

@@ -49,19 +49,22 @@ void Node::update_slots_config_with(const std::string& sender_id, std::uint64_t 
   std::vector<int> moved_slots;
   bool changed = false;
 
+  // Owners compared by index: this runs over every slot for every ping.
+  const std::uint16_t sender_index = cluster_.find_owner_index(sender_id);
   for (int slot = 0; slot < kSlotCount; ++slot) {
     const auto bit = static_cast<std::size_t>(slot);
-    const std::string& owner_ref = cluster_.owner(slot);
+    const bool owned_by_sender = cluster_.owner_index(slot) == sender_index;
     if (claimed.test(bit)) {
-      if (owner_ref == sender_id) {
+      if (owned_by_sender) {
         cluster_.owner_not_claiming.reset(bit);
         ++sender_slots;
         continue;
       }
-    } else if (owner_ref != sender_id && !replicated_migrations) {
-      continue;  // the common case: a slot the sender neither claims nor owns
+    } else if (!owned_by_sender && (!replicated_migrations || (cluster_.migrating_to(slot) == nullptr &&
+                                                               cluster_.importing_from(slot) == nullptr))) {
+      continue;  // the common case: a slot the sender neither claims nor owns, and no migration of it
     }
-    const std::string owner = owner_ref;  // assign() below changes the table
+    const std::string owner = cluster_.owner(slot);  // assign() below changes the table
     if (claimed.test(bit)) {
       ++sender_slots;
       if (owner == sender_id) {

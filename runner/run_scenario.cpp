@@ -102,7 +102,7 @@ RunResult run_scenario(const Scenario& scenario, std::uint64_t seed, const RunOp
     result.history = recorder.history();
     result.coverage.insert(coverage.begin(), coverage.end());
     result.promotions = monitor.promotions().size();
-    return result;
+    return std::move(result);  // the history is large: move it out, never copy
   };
 
   // Safety phase: clients, the operator's plan, the faults.

@@ -1,8 +1,32 @@
 #include "sim/disk.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace slotsim::sim {
+
+void Disk::FileData::write_at(std::uint64_t offset, std::string_view data) {
+  if (content_.size() < offset + data.size()) content_.resize(offset + data.size(), '\0');
+  content_.replace(offset, data.size(), data);
+  synced_prefix_ = std::min<std::size_t>(synced_prefix_, offset);
+}
+
+void Disk::FileData::truncate(std::uint64_t size) {
+  content_.resize(size, '\0');
+  synced_prefix_ = std::min<std::size_t>(synced_prefix_, size);
+}
+
+void Disk::FileData::assign(std::string_view data) {
+  content_.assign(data);
+  synced_prefix_ = 0;
+}
+
+void Disk::sync(FileData& file) {
+  file.durable_.resize(file.synced_prefix_);
+  file.durable_.append(file.content_, file.synced_prefix_);
+  file.synced_prefix_ = file.content_.size();
+}
 
 std::shared_ptr<Disk::FileData> Disk::find(std::string_view name) const {
   auto it = live_.find(name);
@@ -12,7 +36,7 @@ std::shared_ptr<Disk::FileData> Disk::find(std::string_view name) const {
 std::shared_ptr<Disk::FileData> Disk::create(std::string_view name, bool truncate) {
   auto it = live_.find(name);
   if (it != live_.end()) {
-    if (truncate) it->second->content.clear();
+    if (truncate) it->second->truncate(0);
     return it->second;
   }
   auto file = std::make_shared<FileData>();
@@ -52,8 +76,8 @@ std::string Disk::crash(Rng& rng) {
   std::uint64_t lost = 0;
   live_ = durable_;
   for (auto& [name, file] : live_) {
-    const std::string& content = file->content;
-    const std::string& durable = file->durable;
+    const std::string& content = file->content_;
+    const std::string& durable = file->durable_;
     const bool pure_append = content.size() > durable.size() && content.compare(0, durable.size(), durable) == 0;
     std::size_t kept = 0;
     if (pure_append && options_.torn_write_probability > 0 && rng.chance(options_.torn_write_probability)) {
@@ -62,17 +86,18 @@ std::string Disk::crash(Rng& rng) {
     }
     if (content.size() > durable.size()) lost += content.size() - durable.size() - kept;
     if (pure_append) {
-      file->content.resize(durable.size() + kept);
+      file->content_.resize(durable.size() + kept);
     } else {
-      file->content = durable;
+      file->content_ = durable;
     }
+    file->synced_prefix_ = durable.size();
   }
   return fmt::format("lost_bytes={}{}", lost, report);
 }
 
 std::uint64_t Disk::bytes_durable() const {
   std::uint64_t total = 0;
-  for (const auto& [name, file] : durable_) total += file->durable.size();
+  for (const auto& [name, file] : durable_) total += file->durable_.size();
   return total;
 }
 

@@ -27,9 +27,24 @@ struct DiskOptions {
 
 class Disk {
  public:
-  struct FileData {
-    std::string content;
-    std::string durable;
+  // A file's bytes. Writers go through these methods so that sync knows how
+  // much of the content is already durable: an append-only log (the AOF with
+  // appendfsync always) then syncs only its new tail, not the whole file.
+  class FileData {
+   public:
+    const std::string& content() const { return content_; }
+    const std::string& durable() const { return durable_; }
+    void append(std::string_view data) { content_.append(data); }
+    void write_at(std::uint64_t offset, std::string_view data);
+    void truncate(std::uint64_t size);
+    void assign(std::string_view data);
+
+   private:
+    friend class Disk;
+    std::string content_;
+    std::string durable_;
+    // content_ and durable_ agree on their first synced_prefix_ bytes.
+    std::size_t synced_prefix_ = 0;
   };
 
   explicit Disk(DiskOptions options = {}) : options_(options) {}
@@ -40,7 +55,7 @@ class Disk {
   IoError remove(std::string_view name);
   std::vector<std::string> list() const;
   void sync_directory();
-  void sync(FileData& file) { file.durable = file.content; }
+  void sync(FileData& file);
 
   // Loses what was not durable. Returns a short description for the trace.
   std::string crash(Rng& rng);

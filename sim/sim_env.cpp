@@ -61,19 +61,17 @@ class SimFile final : public File {
 
   IoError append(std::string_view data) override {
     if (!env_.alive()) return IoError::io_failure;
-    data_->content.append(data);
+    data_->append(data);
     return IoError::ok;
   }
   IoError write_at(std::uint64_t offset, std::string_view data) override {
     if (!env_.alive()) return IoError::io_failure;
-    std::string& content = data_->content;
-    if (content.size() < offset + data.size()) content.resize(offset + data.size(), '\0');
-    content.replace(offset, data.size(), data);
+    data_->write_at(offset, data);
     return IoError::ok;
   }
   IoError truncate(std::uint64_t size) override {
     if (!env_.alive()) return IoError::io_failure;
-    data_->content.resize(size, '\0');
+    data_->truncate(size);
     return IoError::ok;
   }
   IoError sync() override {
@@ -81,9 +79,9 @@ class SimFile final : public File {
     disk_.sync(*data_);
     return IoError::ok;
   }
-  std::uint64_t size() const override { return data_->content.size(); }
+  std::uint64_t size() const override { return data_->content().size(); }
   Result<std::string> read_at(std::uint64_t offset, std::size_t length) const override {
-    const std::string& content = data_->content;
+    const std::string& content = data_->content();
     if (offset >= content.size()) return std::string();
     return content.substr(offset, length);
   }

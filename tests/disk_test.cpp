@@ -11,23 +11,23 @@ TEST_CASE("a crash keeps synced data and loses the unsynced tail", "[disk]") {
   Disk disk;
   Rng rng(1);
   auto file = disk.create("aof", false);
-  file->content = "SET a 1\n";
+  file->assign("SET a 1\n");
   disk.sync(*file);
-  file->content += "SET b 2\n";
+  file->append("SET b 2\n");
   disk.crash(rng);
   REQUIRE(disk.find("aof"));
-  CHECK(disk.find("aof")->content == "SET a 1\n");
+  CHECK(disk.find("aof")->content() == "SET a 1\n");
 }
 
 TEST_CASE("an overwrite inside synced data is undone by a crash", "[disk]") {
   Disk disk;
   Rng rng(1);
   auto file = disk.create("conf", false);
-  file->content = "epoch 5";
+  file->assign("epoch 5");
   disk.sync(*file);
-  file->content = "epoch 6";
+  file->assign("epoch 6");
   disk.crash(rng);
-  CHECK(disk.find("conf")->content == "epoch 5");
+  CHECK(disk.find("conf")->content() == "epoch 5");
 }
 
 TEST_CASE("a torn write keeps a prefix of the unsynced tail", "[disk]") {
@@ -38,11 +38,11 @@ TEST_CASE("a torn write keeps a prefix of the unsynced tail", "[disk]") {
     Disk disk(options);
     Rng rng(seed);
     auto file = disk.create("aof", false);
-    file->content = "durable|";
+    file->assign("durable|");
     disk.sync(*file);
-    file->content += "0123456789";
+    file->append("0123456789");
     disk.crash(rng);
-    const std::string& left = disk.find("aof")->content;
+    const std::string& left = disk.find("aof")->content();
     REQUIRE(left.size() >= 8);
     REQUIRE(left.size() <= 18);
     CHECK(left == std::string("durable|0123456789").substr(0, left.size()));
@@ -57,38 +57,38 @@ TEST_CASE("with strict directory sync, creations and renames need sync_directory
   Disk disk(options);
   Rng rng(1);
   auto conf = disk.create("nodes.conf", false);
-  conf->content = "old";
+  conf->assign("old");
   disk.sync(*conf);
   disk.sync_directory();
 
   auto tmp = disk.create("nodes.conf.tmp", true);
-  tmp->content = "new";
+  tmp->assign("new");
   disk.sync(*tmp);
   REQUIRE(disk.rename("nodes.conf.tmp", "nodes.conf") == IoError::ok);
-  CHECK(disk.find("nodes.conf")->content == "new");
+  CHECK(disk.find("nodes.conf")->content() == "new");
   disk.crash(rng);  // the rename was never made durable
-  CHECK(disk.find("nodes.conf")->content == "old");
+  CHECK(disk.find("nodes.conf")->content() == "old");
   CHECK_FALSE(disk.find("nodes.conf.tmp"));
 
   auto tmp2 = disk.create("nodes.conf.tmp", true);
-  tmp2->content = "newer";
+  tmp2->assign("newer");
   disk.sync(*tmp2);
   disk.rename("nodes.conf.tmp", "nodes.conf");
   disk.sync_directory();
   disk.crash(rng);
-  CHECK(disk.find("nodes.conf")->content == "newer");
+  CHECK(disk.find("nodes.conf")->content() == "newer");
 }
 
 TEST_CASE("without strict directory sync, a rename is durable at once", "[disk]") {
   Disk disk;
   Rng rng(1);
   auto tmp = disk.create("f.tmp", true);
-  tmp->content = "x";
+  tmp->assign("x");
   disk.sync(*tmp);
   disk.rename("f.tmp", "f");
   disk.crash(rng);
   REQUIRE(disk.find("f"));
-  CHECK(disk.find("f")->content == "x");
+  CHECK(disk.find("f")->content() == "x");
   CHECK(disk.list() == std::vector<std::string>{"f"});
 }
 

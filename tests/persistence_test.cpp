@@ -96,7 +96,7 @@ TEST_CASE("a torn AOF tail is cut at the last whole command", "[persistence]") {
     torn_seen += value != "1" ? 1 : 0;
     // What is left on disk is whole commands only.
     auto& disk = c.world().disk(c.process("n1"));
-    const std::string aof = disk.find(node::Aof::kFileName)->content;
+    const std::string aof = disk.find(node::Aof::kFileName)->content();
     std::size_t offset = 0;
     while (offset < aof.size()) {
       auto parsed = node::parse_request(std::string_view(aof).substr(offset));
@@ -162,7 +162,7 @@ TEST_CASE("a transaction is logged as one block and never replays in part", "[pe
     REQUIRE(raw(c, "n1", {"SET", "{t}a", "1"}) == "+QUEUED\r\n");
     REQUIRE(raw(c, "n1", {"SET", "{t}b", "1"}) == "+QUEUED\r\n");
     REQUIRE(raw(c, "n1", {"EXEC"}) == "*2\r\n+OK\r\n+OK\r\n");
-    const std::string aof = c.world().disk(c.process("n1")).find(node::Aof::kFileName)->content;
+    const std::string aof = c.world().disk(c.process("n1")).find(node::Aof::kFileName)->content();
     REQUIRE(aof.find("MULTI") != std::string::npos);
     c.crash("n1");
     c.restart("n1");
@@ -171,7 +171,7 @@ TEST_CASE("a transaction is logged as one block and never replays in part", "[pe
     const std::string b = node::encode_reply(c.call("n1", {"GET", "{t}b"}).reply);
     INFO("seed " << seed);
     CHECK(a == b);  // both or neither
-    const std::size_t left = c.world().disk(c.process("n1")).find(node::Aof::kFileName)->content.size();
+    const std::size_t left = c.world().disk(c.process("n1")).find(node::Aof::kFileName)->content().size();
     if (left == 0 && a == "$-1\r\n") ++partial_tails;
   }
   CHECK(partial_tails > 0);  // some seeds tore the block and it was cut
@@ -184,7 +184,9 @@ TEST_CASE("garbage in the middle of the AOF stops the node instead of dropping w
   c.crash("n1");
   auto& disk = c.world().disk(c.process("n1"));
   auto file = disk.find(node::Aof::kFileName);
-  file->content.insert(file->content.find("*3", 4), "?garbage\r\n");
+  std::string corrupted = file->content();
+  corrupted.insert(corrupted.find("*3", 4), "?garbage\r\n");
+  file->assign(corrupted);
   disk.sync(*file);
   c.restart("n1");
   c.world().run_for(ms(10));

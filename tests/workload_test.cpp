@@ -2,6 +2,9 @@
 // record histories while the operator reshards, and the checkers judge them.
 #include <catch2/catch.hpp>
 
+#include <charconv>
+#include <cstring>
+
 #include "checker/linearizability.h"
 #include "checker/list_append.h"
 #include "checker/online_invariants.h"
@@ -618,4 +621,21 @@ TEST_CASE("counter and WAIT workloads, and the operator's manual failover", "[wo
   CHECK(result.ok);
   REQUIRE(run_until_converged(c, seconds(20)));
   CHECK(monitor.invariants().violations().empty());
+}
+
+TEST_CASE("history_value reads integers exactly as from_chars does, and keeps other text", "[workload]") {
+  auto bulk = [](std::string text) {
+    node::RespValue v;
+    v.type = node::RespValue::Type::bulk;
+    v.text = std::move(text);
+    return v;
+  };
+  for (const char* text : {"0", "7", "007", "-5", "-0", "9223372036854775807", "-9223372036854775808", "1000000001"}) {
+    std::int64_t expected = 0;
+    std::from_chars(text, text + std::strlen(text), expected);
+    CHECK(workload::history_value(bulk(text)) == checker::Value::of(expected));
+  }
+  for (const char* text : {"", "-", "+5", "12a", " 1", "9223372036854775808", "-9223372036854775809", "1e3"}) {
+    CHECK(workload::history_value(bulk(text)) == checker::Value::of(std::string(text)));
+  }
 }

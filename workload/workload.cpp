@@ -1,6 +1,6 @@
 #include "workload/workload.h"
 
-#include <charconv>
+#include <limits>
 
 namespace slotsim::workload {
 
@@ -59,19 +59,45 @@ void HistoryRecorder::note_ack(std::size_t operation, const Address& node) {
   }
 }
 
+namespace {
+
+// The whole text as a decimal integer: an optional '-', then digits, in range
+// (what std::from_chars accepts, spelled out: every list item of every read
+// goes through here).
+bool parse_decimal(std::string_view text, std::int64_t& out) {
+  const bool negative = !text.empty() && text.front() == '-';
+  if (negative) text.remove_prefix(1);
+  if (text.empty()) return false;
+  constexpr std::uint64_t kPositiveMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  const std::uint64_t limit = negative ? kPositiveMax + 1 : kPositiveMax;
+  // Up to 18 digits cannot overflow: no range check per digit then.
+  constexpr std::size_t kAlwaysFits = 18;
+  const bool may_overflow = text.size() > kAlwaysFits;
+  std::uint64_t value = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return false;
+    const auto digit = static_cast<std::uint64_t>(c - '0');
+    if (may_overflow && value > (limit - digit) / 10) return false;
+    value = value * 10 + digit;
+  }
+  out = negative ? static_cast<std::int64_t>(0 - value) : static_cast<std::int64_t>(value);
+  return true;
+}
+
+}  // namespace
+
 Value history_value(const node::RespValue& reply) {
   switch (reply.type) {
     case node::RespValue::Type::bulk:
     case node::RespValue::Type::simple: {
       std::int64_t n = 0;
-      const auto& text = reply.text;
-      auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-      if (ec == std::errc() && ptr == text.data() + text.size() && !text.empty()) return Value::of(n);
-      return Value::of(text);
+      if (parse_decimal(reply.text, n)) return Value::of(n);
+      return Value::of(reply.text);
     }
     case node::RespValue::Type::integer: return Value::of(reply.integer);
     case node::RespValue::Type::array: {
       std::vector<Value> items;
+      items.reserve(reply.elements.size());
       for (const auto& element : reply.elements) items.push_back(history_value(element));
       return Value::list_of(std::move(items));
     }
