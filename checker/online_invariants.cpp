@@ -109,6 +109,11 @@ void OnlineInvariants::on_event(Nanos time, const std::string& process, const st
                                 const std::string& detail, std::uint64_t index) {
   if (kind == "setslot" || kind == "addslots" || kind == "delslots") {
     operator_changed_.insert(process);
+  } else if ((process == "net" && kind == "heal") || (process == "sim" && kind == "resume")) {
+    // Bytes held back by a partition, or written by a frozen process, arrive
+    // now: a cut-off primary hears from its peers (however stale) and Redis
+    // rightly restarts its failure detection. The S5 clock restarts too.
+    for (auto& [name, since] : minority_since_) since = time;
   } else if (kind == "vote_granted") {
     const std::string epoch = trace_field(detail, "epoch");
     auto [it, fresh] = votes_.emplace(std::make_pair(process, epoch), index);

@@ -16,7 +16,8 @@
 //   S5  a primary cut off from the majority of slot-owning primaries stops
 //       serving within `minority_bound` (Redis 7.0 needs up to 1.5 x
 //       node_timeout: a ping may go out node_timeout / 2 after the cut, and
-//       PFAIL needs node_timeout more).
+//       PFAIL needs node_timeout more). A heal or a resume restarts the
+//       clock: the data they release counts as contact, as it does for Redis.
 //
 // The checker knows nothing of the node's classes: the simulator hands it
 // NodeView snapshots, so it can check any implementation that exposes them.

@@ -160,6 +160,24 @@ TEST_CASE("S5 fires when a cut-off primary serves past the bound, and only then"
   CHECK(invariants.violations()[0].invariant == "S5");
 }
 
+TEST_CASE("S5's clock restarts when a heal or a resume releases held data", "[workload]") {
+  // Found by nemesis_mix: n2 isolated, then frozen just before the heal; the
+  // heal delivered n2's buffered pings to n1, which rightly restarted its
+  // failure detection, while the peer stayed unreachable throughout.
+  for (const char* release : {"heal", "resume"}) {
+    checker::OnlineInvariants invariants(seconds(1));
+    auto cut = view("n1", 1, {1});
+    cut.reaches_majority = false;
+    invariants.observe(seconds(10), {cut});
+    invariants.on_event(seconds(10) + ms(800), release == std::string("heal") ? "net" : "sim", release, "");
+    invariants.observe(seconds(11) + ms(500), {cut});
+    CHECK(invariants.violations().empty());
+    invariants.observe(seconds(11) + ms(900), {cut});
+    REQUIRE(invariants.violations().size() == 1);
+    CHECK(invariants.violations()[0].detail.find("cut off since 10800 ms") != std::string::npos);
+  }
+}
+
 TEST_CASE("list-append during a migration is clean with ASKING, smart or dumb clients", "[workload]") {
   for (std::uint64_t seed : {1, 2, 3}) {
     for (auto kind : {client::ClientKind::smart, client::ClientKind::dumb}) {
