@@ -23,7 +23,7 @@
 namespace slotsim::checker {
 
 struct WriteAck {
-  std::string node_id;       // the primary that acknowledged it
+  std::string node_id;       // the primary that acknowledged it (for a read: that answered it)
   std::uint64_t offset = 0;  // its replication offset when the ack arrived
   Nanos time = 0;
 };
@@ -57,7 +57,16 @@ std::set<std::size_t> documented_losses(const std::vector<Operation>& operations
                                         const std::vector<Promotion>& promotions,
                                         const std::vector<KeyMove>& moves = {});
 
-// The list-append check, forgiving documented losses. The explanation of a
+// Reads answered by a primary that a promotion had replaced before it
+// answered (and that was not promoted again since): a deposed primary serves
+// from its old state until it hears of the failover, which Redis allows
+// (Redis Cluster promises no linearizability across a failover; D4). Their
+// acks (from the recorder's probe) name the node that answered.
+std::set<std::size_t> deposed_reads(const std::vector<Operation>& operations,
+                                    const std::map<std::size_t, WriteAck>& acks,
+                                    const std::vector<Promotion>& promotions);
+
+// The list-append check, forgiving documented losses and deposed reads. The explanation of a
 // valid result says how many losses were forgiven and why.
 CheckResult check_list_append_with_failovers(const std::vector<Operation>& operations,
                                              const std::map<std::size_t, WriteAck>& acks,

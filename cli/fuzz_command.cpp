@@ -138,6 +138,8 @@ int fuzz_command(const std::vector<std::string>& args) {
   fmt::print("build {}; seeds {}..{}{}; {} runs ({} resumed from the database){}\n", runner::build_id(),
              range->first, range->last, campaign.shards > 1 ? " shard " + shard_text : "", result.outcomes.size(),
              result.outcomes.size() - ran, result.not_run ? fmt::format("; {} not run (time budget)", result.not_run) : "");
+  std::size_t name_width = 0;
+  for (const auto& s : campaign.scenarios) name_width = std::max(name_width, s.name.size());
   for (std::size_t i = 0; i < campaign.scenarios.size(); ++i) {
     const auto& s = campaign.scenarios[i];
     std::map<std::string, std::size_t> verdicts;
@@ -152,7 +154,7 @@ int fuzz_command(const std::vector<std::string>& args) {
     all_expected = all_expected && expected;
     std::string counts;
     for (const auto& [verdict, n] : verdicts) counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", n, verdict);
-    fmt::print("  {:<28} {:>5} seeds: {:<40} {}\n", s.name, total, counts,
+    fmt::print("  {:<{}} {:>5} seeds: {:<28} {}\n", s.name, name_width, total, counts,
                expected ? (s.expect_pass ? "as expected (pass)"
                                          : fmt::format("as expected (caught {} on {}/{} seeds)", s.expect_invariant,
                                                        caught, total))

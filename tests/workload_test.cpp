@@ -657,3 +657,38 @@ TEST_CASE("history_value reads integers exactly as from_chars does, and keeps ot
     CHECK(workload::history_value(bulk(text)) == checker::Value::of(std::string(text)));
   }
 }
+
+TEST_CASE("a read answered by a deposed primary may be stale, one by the owner may not", "[workload]") {
+  using checker::Function;
+  using checker::Outcome;
+  using checker::Value;
+  const auto list = [](std::vector<std::int64_t> items) {
+    std::vector<Value> values;
+    for (auto i : items) values.push_back(Value::of(i));
+    return Value::list_of(std::move(values));
+  };
+  // P acknowledges 1; R replaces P at t=100 with it; R acknowledges 2; then a
+  // read answered by P (frozen through the failover, say) lacks 2.
+  std::vector<checker::Operation> ops = {
+      op(0, Function::append, Outcome::ok, 1, 2, Value::of(1)),
+      op(1, Function::append, Outcome::ok, 110, 120, Value::of(2)),
+      op(2, Function::read, Outcome::ok, 130, 300, {}, list({1})),
+  };
+  const checker::Promotion failover{100, "P", "R", "R", 50};
+  std::map<std::size_t, checker::WriteAck> acks = {{0, {"P", 50, 2}}, {1, {"R", 70, 120}}, {2, {"P", 50, 300}}};
+  CHECK(checker::deposed_reads(ops, acks, {failover}) == std::set<std::size_t>{2});
+  const auto forgiving = checker::check_list_append_with_failovers(ops, acks, {failover});
+  CHECK(forgiving.verdict == checker::Verdict::valid);
+  CHECK(forgiving.explanation.find("1 read(s) answered by a primary already replaced") != std::string::npos);
+  // The same read answered by R, the owner, is a lost write.
+  acks[2] = {"R", 70, 300};
+  CHECK(checker::deposed_reads(ops, acks, {failover}).empty());
+  CHECK(checker::check_list_append_with_failovers(ops, acks, {failover}).verdict == checker::Verdict::invalid);
+  // And P answering before the failover was not deposed yet.
+  acks[2] = {"P", 50, 90};
+  CHECK(checker::deposed_reads(ops, acks, {failover}).empty());
+  // Nor after it won its slots back.
+  acks[2] = {"P", 50, 300};
+  const checker::Promotion back{200, "R", "P", "P", 80};
+  CHECK(checker::deposed_reads(ops, acks, {failover, back}).empty());
+}

@@ -147,7 +147,8 @@ void run_client(Env& env, const WorkloadOptions& options, std::int64_t process, 
       completion = history_value(result.reply);
     }
     recorder.record(process, event_of(result.outcome), f, key, completion);
-    if (!read && result.outcome == client::Outcome::ok) recorder.note_ack(operation, result.served_by);
+    // Reads too: a read answered by a deposed primary is allowed to be stale (checker::deposed_reads).
+    if (result.outcome == client::Outcome::ok) recorder.note_ack(operation, result.served_by);
     if (!read && result.outcome == client::Outcome::ok && options.wait_replicas > 0) {
       client.call_node(result.served_by,
                        {"WAIT", std::to_string(options.wait_replicas),
