@@ -519,17 +519,18 @@ checker::Operation op(std::size_t id, checker::Function f, checker::Outcome outc
   return o;
 }
 
+checker::Value list(const std::vector<std::int64_t>& items) {
+  std::vector<checker::Value> values;
+  for (auto i : items) values.push_back(checker::Value::of(i));
+  return checker::Value::list_of(std::move(values));
+}
+
 }  // namespace
 
 TEST_CASE("rule D1 forgives a loss only through the promotion that ended the write's term", "[workload]") {
   using checker::Function;
   using checker::Outcome;
   using checker::Value;
-  const auto list = [](std::vector<std::int64_t> items) {
-    std::vector<Value> values;
-    for (auto i : items) values.push_back(Value::of(i));
-    return Value::list_of(std::move(values));
-  };
   // W = append 2, acknowledged by P at offset 100 at t=10; a final read lacks it.
   std::vector<checker::Operation> ops = {
       op(0, Function::append, Outcome::ok, 1, 2, Value::of(1)),
@@ -662,11 +663,6 @@ TEST_CASE("a read answered by a deposed primary may be stale, one by the owner m
   using checker::Function;
   using checker::Outcome;
   using checker::Value;
-  const auto list = [](std::vector<std::int64_t> items) {
-    std::vector<Value> values;
-    for (auto i : items) values.push_back(Value::of(i));
-    return Value::list_of(std::move(values));
-  };
   // P acknowledges 1; R replaces P at t=100 with it; R acknowledges 2; then a
   // read answered by P (frozen through the failover, say) lacks 2.
   std::vector<checker::Operation> ops = {
