@@ -1,6 +1,8 @@
 // slotsim replay traces.db --run ID [--log] [--until TIME]: runs a stored
 // run again from what the database holds and checks, event by event, that
 // it is the same run.
+#include <filesystem>
+
 #include <fmt/format.h>
 
 #include "cli/commands.h"
@@ -42,6 +44,10 @@ int replay_command(const std::vector<std::string>& args) {
       return 2;
     }
     until = *parsed;
+  }
+  if (!std::filesystem::exists(db_path)) {  // opening would create an empty database
+    fmt::print(stderr, "slotsim replay: {}: no such trace database\n", db_path);
+    return 2;
   }
   runner::TraceDb db(db_path);
   const auto stored = db.load_run(run_id);

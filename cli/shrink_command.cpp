@@ -1,6 +1,8 @@
 // slotsim shrink traces.db --run ID [--max-runs N] [--output FILE]
 #include <fstream>
 
+#include <filesystem>
+
 #include <fmt/format.h>
 
 #include "cli/commands.h"
@@ -34,6 +36,10 @@ int shrink_command(const std::vector<std::string>& args) {
   if (!vm) return exit_code;
   if (db_path.empty() || vm->count("run") == 0) {
     fmt::print(stderr, "slotsim shrink: give a trace database and --run ID\n");
+    return 2;
+  }
+  if (!std::filesystem::exists(db_path)) {  // opening would create an empty database
+    fmt::print(stderr, "slotsim shrink: {}: no such trace database\n", db_path);
     return 2;
   }
   runner::TraceDb db(db_path);
