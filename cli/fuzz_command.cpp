@@ -1,7 +1,9 @@
 // slotsim fuzz SCENARIO... --seeds A..B [--jobs N] [--db FILE] [--time-budget S] [--shard K/N]
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
+#include <tuple>
 #include <map>
 
 #include <fmt/format.h>
@@ -29,16 +31,17 @@ class ProgressPrinter {
  public:
   ProgressPrinter() : tty_(isatty(STDERR_FILENO) != 0) {}
   void operator()(const runner::CampaignProgress& p) {
-    const double rate = p.elapsed_seconds > 0 ? static_cast<double>(p.done - first_done_) / p.elapsed_seconds : 0;
-    if (!started_) {
+    if (!started_) {  // seeds resumed from the database are not this campaign's speed
       started_ = true;
       first_done_ = p.done;
     }
+    const double rate = p.elapsed_seconds > 0 ? static_cast<double>(p.done - first_done_) / p.elapsed_seconds : 0;
     const double left = rate > 0 ? static_cast<double>(p.total - p.done) / rate : 0;
     const int width = 30;
     const int filled = p.total ? static_cast<int>(width * p.done / p.total) : width;
-    const std::string line = fmt::format("[{}{}] {}/{} seeds  {:.1f} seeds/s  {} failed  ETA {}", std::string(filled, '#'),
-                                         std::string(width - filled, '-'), p.done, p.total, rate, p.failures,
+    const std::string line = fmt::format("[{}{}] {}/{} seeds  {:.1f} seeds/s  {} failed ({} unexpected)  ETA {}",
+                                         std::string(filled, '#'), std::string(width - filled, '-'), p.done, p.total,
+                                         rate, p.failures, p.surprises,
                                          rate > 0 ? format_eta(left) : "?");
     if (tty_) {
       fmt::print(stderr, "\r{}\x1b[K", line);
@@ -123,7 +126,12 @@ int fuzz_command(const std::vector<std::string>& args) {
   campaign.time_budget_seconds = budget;
 
   ProgressPrinter printer;
-  const runner::CampaignResult result = runner::run_campaign(campaign, std::ref(printer));
+  runner::CampaignResult result = runner::run_campaign(campaign, std::ref(printer));
+  // Completion order depends on the machine; the report does not.
+  std::sort(result.outcomes.begin(), result.outcomes.end(),
+            [](const runner::SeedOutcome& a, const runner::SeedOutcome& b) {
+              return std::tie(a.scenario, a.seed) < std::tie(b.scenario, b.seed);
+            });
 
   // Per scenario: verdict counts, and whether the seeds together are what it declares.
   bool all_expected = true;
@@ -169,7 +177,8 @@ int fuzz_command(const std::vector<std::string>& args) {
       ++shown;
       fmt::print("      seed {}: {} {}{}\n", o.seed, o.verdict, o.invariant,
                  o.run_id ? fmt::format("  (slotsim replay {} --run {})", db_path, o.run_id)
-                          : fmt::format("  (slotsim run {} --seed {})", s.file, o.seed));
+                          : fmt::format("  (slotsim run {} --seed {}{})", s.file, o.seed,
+                                        vm->count("no-swarm") ? " --no-swarm" : ""));
     }
   }
   const double sim_seconds = static_cast<double>(sim_ns) / 1e9;

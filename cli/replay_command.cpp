@@ -9,7 +9,7 @@
 #include "cli/options.h"
 #include "cli/parse.h"
 #include "runner/build_id.h"
-#include "runner/run_plan.h"
+#include "runner/run_record.h"
 #include "runner/run_scenario.h"
 #include "runner/trace_db.h"
 #include "sim/trace.h"
@@ -89,8 +89,8 @@ int replay_command(const std::vector<std::string>& args) {
   run_options.halt = [&] { return differing.has_value(); };
   fmt::print("replaying run {}: {} seed {} ({}), recorded verdict {}{}\n", run_id, stored->scenario, stored->seed,
              stored->params, stored->verdict, stored->invariant.empty() ? "" : " " + stored->invariant);
-  const runner::Scenario instantiated = runner::instantiate(scenario, stored->seed);
-  const runner::RunResult result = runner::run_scenario(instantiated, stored->seed, run_options);
+  // execute_seed turns a simulator exception into a `crash` verdict, as the recording did.
+  const runner::RunResult result = runner::execute_seed(scenario, stored->seed, run_options).result;
 
   if (differing) {
     const std::size_t i = differing->index;
@@ -100,8 +100,12 @@ int replay_command(const std::vector<std::string>& args) {
     return 1;
   }
   if (result.stopped_early) {
-    fmt::print("stopped at {}: {} events identical to the recording{}\n", sim::format_time(result.simulated), seen,
-               compare_events ? "" : " (this run kept no events; only its final hash can be compared)");
+    if (!compare_events) {
+      fmt::print("stopped at {} after {} events; this run kept no events, so nothing could be compared\n",
+                 sim::format_time(result.simulated), seen);
+      return 0;
+    }
+    fmt::print("stopped at {}: {} events identical to the recording\n", sim::format_time(result.simulated), seen);
     return 0;
   }
   if (compare_events && seen != expected.size()) {

@@ -27,6 +27,7 @@ int run_command(const std::vector<std::string>& args) {
   std::string file, db_path;
   options.add_options()
       ("seed", po::value(&seed)->default_value(1), "run seed")
+      ("no-swarm", "ignore the scenario's [swarm] bounds (as fuzz --no-swarm)")
       ("db", po::value(&db_path), "also store the run in this trace database (for replay and shrink)")
       ("scenario", po::value(&file), "the scenario file (positional)");
   po::positional_options_description positional;
@@ -47,6 +48,7 @@ int run_command(const std::vector<std::string>& args) {
     fmt::print(stderr, "slotsim run: {}\n", e.what());
     return kExitUsage;
   }
+  if (vm->count("no-swarm")) scenario.swarm.enabled = false;
   runner::RunOptions run_options;
   run_options.keep_trace = !db_path.empty();
   const runner::ExecutedRun run = runner::execute_seed(scenario, seed, run_options);
@@ -61,7 +63,9 @@ int run_command(const std::vector<std::string>& args) {
              "trace hash {:016x} ({} events)\n",
              result.operations, result.promotions, result.forgiven_losses, sim::format_time(result.simulated), wall,
              result.trace_hash, result.trace_events);
-  if (result.verdict != runner::Verdict::pass) fmt::print("  reproduce: slotsim run {} --seed {}\n", file, seed);
+  if (result.verdict != runner::Verdict::pass) {
+    fmt::print("  reproduce: slotsim run {} --seed {}{}\n", file, seed, vm->count("no-swarm") ? " --no-swarm" : "");
+  }
   if (!db_path.empty()) {
     runner::TraceDb db(db_path);
     const auto id = db.insert_run(runner::make_run_record(scenario, run.instantiated, seed, result, run.wall_ms));

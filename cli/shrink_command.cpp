@@ -82,6 +82,11 @@ int shrink_command(const std::vector<std::string>& args) {
   runner::RunOptions keep;
   keep.keep_trace = true;
   const runner::ExecutedRun final_run = runner::execute_seed(minimized, stored->seed, keep);
+  if (final_run.result.invariant != stored->invariant || final_run.result.verdict == runner::Verdict::pass) {
+    fmt::print("the minimized run did not fail {} again ({} {}); nothing stored\n", stored->invariant,
+               runner::to_string(final_run.result.verdict), final_run.result.invariant);
+    return 1;
+  }
   runner::RunRecord record =
       runner::make_run_record(minimized, final_run.instantiated, stored->seed, final_run.result, final_run.wall_ms);
   record.parent_run = run_id;

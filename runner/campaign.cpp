@@ -1,12 +1,14 @@
 #include "runner/campaign.h"
 
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <deque>
@@ -31,8 +33,14 @@ struct Task {
   std::uint64_t seed = 0;
 };
 
+// A worker's exit code when it cannot use the trace database: a campaign
+// problem, not a seed's.
+constexpr int kWorkerInfrastructureError = 3;
+
 // Worker side: read "SCENARIO SEED" lines, run, store, answer one line each.
 [[noreturn]] void worker_main(const CampaignOptions& options, int tasks_fd, int results_fd) {
+  // Orphaned workers would go on writing into a database a new campaign may be resetting.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
   int code = 0;
   try {
     std::unique_ptr<TraceDb> db;
@@ -42,23 +50,32 @@ struct Task {
     unsigned long long seed = 0;
     while (in != nullptr && std::fscanf(in, "%zu %llu", &scenario_index, &seed) == 2) {
       const Scenario& scenario = options.scenarios.at(scenario_index);
-      RunOptions run_options;
-      run_options.keep_trace = db != nullptr;  // a failing run's events go to the database
-      const ExecutedRun run = execute_seed(scenario, seed, run_options);
-      std::int64_t id = 0;
-      if (db) {
-        RunRecord record = make_run_record(scenario, run.instantiated, seed, run.result, run.wall_ms);
-        record.campaign = options.label;
-        id = db->insert_run(record);
+      std::string line;
+      {  // The run is gone before the parent hears the seed is done: dying in its teardown blames this seed.
+        RunOptions run_options;
+        run_options.keep_trace = db != nullptr;  // a failing run's events go to the database
+        const ExecutedRun run = execute_seed(scenario, seed, run_options);
+        std::int64_t id = 0;
+        if (db) {
+          RunRecord record = make_run_record(scenario, run.instantiated, seed, run.result, run.wall_ms);
+          record.campaign = options.label;
+          try {
+            id = db->insert_run(record);
+          } catch (const TraceDbError& e) {
+            fmt::print(stderr, "slotsim fuzz: worker {}: {}\n", getpid(), e.what());
+            std::fflush(stderr);
+            _exit(kWorkerInfrastructureError);
+          }
+        }
+        line = fmt::format("{} {} {} {} {} {} {}\n", scenario_index, seed, to_string(run.result.verdict),
+                           run.result.invariant.empty() ? "-" : run.result.invariant, id, run.wall_ms,
+                           run.result.simulated);
       }
-      const std::string line =
-          fmt::format("{} {} {} {} {} {} {}\n", scenario_index, seed, to_string(run.result.verdict),
-                      run.result.invariant.empty() ? "-" : run.result.invariant, id, run.wall_ms, run.result.simulated);
       if (write(results_fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) break;
     }
   } catch (const std::exception& e) {
     fmt::print(stderr, "slotsim fuzz: worker {}: {}\n", getpid(), e.what());
-    code = 3;
+    code = kWorkerInfrastructureError;
   }
   std::fflush(stderr);
   _exit(code);
@@ -75,11 +92,19 @@ struct Worker {
 
 Worker spawn_worker(const CampaignOptions& options, const std::vector<Worker>& others) {
   int tasks[2], results[2];
-  if (pipe(tasks) != 0 || pipe(results) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  if (pipe(tasks) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  if (pipe(results) != 0) {
+    close(tasks[0]);
+    close(tasks[1]);
+    throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  }
   std::fflush(stdout);
   std::fflush(stderr);
   const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  if (pid < 0) {
+    for (int fd : {tasks[0], tasks[1], results[0], results[1]}) close(fd);
+    throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  }
   if (pid == 0) {
     close(tasks[1]);
     close(results[0]);
@@ -111,6 +136,12 @@ void retire(Worker& w) {
   w.tasks_fd = -1;
 }
 
+// Someone stopped the campaign (not the seed's fault): no row, the seed stays unrun.
+bool stopped_from_outside(int status) {
+  return WIFSIGNALED(status) &&
+         (WTERMSIG(status) == SIGTERM || WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGHUP);
+}
+
 std::string exit_description(int status) {
   if (WIFSIGNALED(status)) return fmt::format("killed by signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
   if (WIFEXITED(status)) return fmt::format("exited with status {}", WEXITSTATUS(status));
@@ -135,8 +166,19 @@ CampaignResult run_campaign(const CampaignOptions& options,
   const double cpu_before = children_cpu_seconds();
 
   CampaignResult result;
+  // Never open across fork() (SQLite's locks are per process): read what is
+  // recorded, close, and open briefly again only to record a crashed seed.
   std::unique_ptr<TraceDb> db;
   if (!options.db_path.empty()) db = std::make_unique<TraceDb>(options.db_path);
+  std::uint64_t tasks = 0;
+  for (std::uint64_t seed = options.first_seed;; ++seed) {
+    tasks += options.scenarios.size();
+    if (tasks > 50'000'000) {
+      throw std::runtime_error("the seed range is too large to plan (over 50 million runs); split it, or use a "
+                               "smaller range with --time-budget");
+    }
+    if (seed == options.last_seed) break;
+  }
 
   // Seed-major order: every scenario makes progress from the start.
   std::deque<Task> pending;
@@ -167,31 +209,59 @@ CampaignResult run_campaign(const CampaignOptions& options,
     if (seed == options.last_seed) break;  // last_seed may be the largest uint64
   }
 
+  db.reset();
+
   CampaignProgress status;
   status.total = result.outcomes.size() + pending.size();
   status.done = result.outcomes.size();
-  for (const auto& o : result.outcomes) status.failures += o.verdict != "pass";
+  auto count = [&](const SeedOutcome& o) {
+    status.failures += o.verdict != "pass";
+    status.surprises += o.verdict == "crash" || (o.verdict != "pass" && options.scenarios[o.scenario].expect_pass);
+  };
+  for (const auto& o : result.outcomes) count(o);
   auto report = [&] {
     status.elapsed_seconds = elapsed();
     if (progress) progress(status);
   };
   auto finished = [&](SeedOutcome outcome) {
     ++status.done;
-    status.failures += outcome.verdict != "pass";
+    count(outcome);
     result.outcomes.push_back(std::move(outcome));
     report();
   };
   report();
 
+  // A worker that died leaves a pipe nobody reads: writing to it must fail, not kill us.
+  struct IgnoreSigpipe {
+    struct sigaction previous {};
+    IgnoreSigpipe() {
+      struct sigaction ignore {};
+      ignore.sa_handler = SIG_IGN;
+      sigaction(SIGPIPE, &ignore, &previous);
+    }
+    ~IgnoreSigpipe() { sigaction(SIGPIPE, &previous, nullptr); }
+  } ignore_sigpipe;
   std::vector<Worker> workers;
+  auto stop_workers = [&] {
+    for (auto& w : workers) {
+      kill(w.pid, SIGKILL);
+      int ignored = 0;
+      while (waitpid(w.pid, &ignored, 0) < 0 && errno == EINTR) {
+      }
+      if (w.tasks_fd >= 0) close(w.tasks_fd);
+      close(w.results_fd);
+    }
+    workers.clear();
+  };
   const std::size_t wanted = std::min<std::size_t>(static_cast<std::size_t>(options.jobs), pending.size());
   auto out_of_time = [&] { return options.time_budget_seconds > 0 && elapsed() >= options.time_budget_seconds; };
   auto feed = [&](Worker& w) {
-    if (!pending.empty() && !out_of_time() && send_task(w, pending.front())) {
-      pending.pop_front();
-    } else {
-      retire(w);
+    if (!pending.empty() && !out_of_time()) {
+      if (send_task(w, pending.front())) pending.pop_front();
+      else retire(w);  // it died: its EOF comes next, with nothing held
+      return;
     }
+    retire(w);
   };
   for (std::size_t i = 0; i < wanted; ++i) {
     workers.push_back(spawn_worker(options, workers));
@@ -210,6 +280,7 @@ CampaignResult run_campaign(const CampaignOptions& options,
       Worker& w = workers[i];
       char chunk[4096];
       const ssize_t n = read(w.results_fd, chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR) continue;
       if (n > 0) {
         w.buffer.append(chunk, static_cast<std::size_t>(n));
         for (auto newline = w.buffer.find('\n'); newline != std::string::npos; newline = w.buffer.find('\n')) {
@@ -228,7 +299,19 @@ CampaignResult run_campaign(const CampaignOptions& options,
       close(w.results_fd);
       if (w.tasks_fd >= 0) close(w.tasks_fd);
       int wait_status = 0;
-      waitpid(w.pid, &wait_status, 0);
+      while (waitpid(w.pid, &wait_status, 0) < 0 && errno == EINTR) {
+      }
+      w.tasks_fd = -1;
+      if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == kWorkerInfrastructureError) {
+        workers.erase(workers.begin() + static_cast<long>(i));
+        stop_workers();
+        throw std::runtime_error("a worker could not use the trace database (its error is above); the seeds "
+                                 "recorded so far are kept");
+      }
+      if (w.busy && stopped_from_outside(wait_status)) {
+        pending.push_front(w.task);
+        w.busy = false;
+      }
       if (w.busy) {
         SeedOutcome o;
         o.scenario = w.task.scenario;
@@ -236,7 +319,8 @@ CampaignResult run_campaign(const CampaignOptions& options,
         o.verdict = "crash";
         o.invariant = "simulator";
         const std::string detail = "the worker running this seed " + exit_description(wait_status);
-        if (db) {
+        if (!options.db_path.empty()) {
+          TraceDb crash_db(options.db_path);
           const Scenario& s = options.scenarios[o.scenario];
           RunResult crashed;
           crashed.verdict = Verdict::crash;
@@ -244,7 +328,7 @@ CampaignResult run_campaign(const CampaignOptions& options,
           crashed.detail = detail;
           RunRecord record = make_run_record(s, instantiate(s, o.seed), o.seed, crashed, 0);
           record.campaign = options.label;
-          o.run_id = db->insert_run(record);
+          o.run_id = crash_db.insert_run(record);
         }
         finished(std::move(o));
       }

@@ -40,6 +40,7 @@ struct SeedOutcome {
 
 struct CampaignProgress {
   std::size_t done = 0, total = 0, failures = 0;
+  std::size_t surprises = 0;  // failures of `pass` scenarios, and crashes
   double elapsed_seconds = 0;
 };
 

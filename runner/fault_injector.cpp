@@ -15,11 +15,14 @@ void FaultInjector::schedule(const std::vector<FaultStep>& steps, Nanos start, N
       continue;
     }
     if (step.at >= end - start) continue;  // past the safety phase: the liveness phase heals everything anyway
-    cluster_.world().scheduler().at(start + step.at, [this, step] { apply(step, {step.node}); });
+    cluster_.world().scheduler().at(start + step.at, [this, step] {
+      if (armed_) apply(step, {step.node});
+    });
   }
 }
 
 void FaultInjector::on_phase(workload::MovePhase phase, const std::string& source, const std::string& target) {
+  if (!armed_) return;
   for (std::size_t i = 0; i < phase_steps_.size(); ++i) {
     const FaultStep& step = phase_steps_[i];
     if (fired_[i] || step.phase != workload::to_string(phase)) continue;
@@ -40,6 +43,7 @@ void FaultInjector::record(const std::string& action, const std::string& node, c
 
 void FaultInjector::apply(const FaultStep& step, const std::vector<std::string>& nodes) {
   auto& world = cluster_.world();
+  const std::size_t applied_before = applied_.size();
   auto& network = world.network();
   const Nanos until = step.duration > 0 ? world.now() + step.duration : kForever;
   const std::string& action = step.action;
@@ -98,7 +102,9 @@ void FaultInjector::apply(const FaultStep& step, const std::vector<std::string>&
       }
     }
   }
-  if (step.duration > 0 && action != "slow" && action != "clog" && action != "reset") {
+  // Undo only what happened: a crash of a node already down must not restart it early.
+  if (step.duration > 0 && applied_.size() > applied_before && action != "slow" && action != "clog" &&
+      action != "reset") {
     world.scheduler().at(world.now() + step.duration, [this, step, nodes] { undo(step, nodes); });
   }
 }

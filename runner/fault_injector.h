@@ -25,6 +25,10 @@ class FaultInjector {
   // migration that reaches its phase.
   void on_phase(workload::MovePhase phase, const std::string& source, const std::string& target);
 
+  // The safety phase is over: phase hooks and pending timed faults do nothing
+  // any more (undos still run, so nothing stays broken).
+  void disarm() { armed_ = false; }
+
   const std::vector<FaultRecord>& applied() const { return applied_; }
 
  private:
@@ -37,6 +41,7 @@ class FaultInjector {
   std::vector<FaultStep> phase_steps_;
   std::vector<bool> fired_;
   std::vector<FaultRecord> applied_;
+  bool armed_ = true;
 };
 
 }  // namespace slotsim::runner

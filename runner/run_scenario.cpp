@@ -136,8 +136,18 @@ RunResult run_scenario(const Scenario& scenario, std::uint64_t seed, const RunOp
   }
   const bool safety_done = advance_to(start + scenario.duration);
   stop = true;
+  if (!safety_done) {
+    result.faults = injector.applied();
+    return finish();
+  }
+  // An operator still mid-plan is interrupted (the fix below closes what it
+  // left open), and no fault strikes the liveness phase.
+  injector.disarm();
+  if (!scenario.plan.empty()) {
+    const auto op = c.world().process_id("operator");
+    if (c.world().is_up(op)) c.world().crash(op);
+  }
   result.faults = injector.applied();
-  if (!safety_done) return finish();
 
   // Liveness phase: heal everything, let the operator fix, then everyone must agree.
   c.heal();

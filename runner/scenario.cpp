@@ -157,15 +157,20 @@ class Table {
   std::string path_;
 };
 
+// "n1".."nN" for the scenario's shape, spelled exactly so (no "n01"): the
+// name is used as is to find the node.
+bool valid_node_name(const std::string& name, const Scenario& s) {
+  int index = 0;
+  return name.size() >= 2 && name[0] == 'n' && name[1] != '0' &&
+         std::from_chars(name.data() + 1, name.data() + name.size(), index).ptr == name.data() + name.size() &&
+         index >= 1 && index <= s.node_count();
+}
+
 std::string node_name(const Table& t, const std::string& key, const Scenario& s) {
   const std::string name = t.text(key, "");
-  const int nodes = s.primaries * (1 + s.replicas);
-  int index = 0;
-  if (name.size() < 2 || name[0] != 'n' ||
-      std::from_chars(name.data() + 1, name.data() + name.size(), index).ptr != name.data() + name.size() ||
-      index < 1 || index > nodes) {
+  if (!valid_node_name(name, s)) {
     fail(t.has(key) ? t.at(key) : t.value(), t.field(key),
-         "expected a node name n1..n" + std::to_string(nodes) + ", got \"" + name + "\"");
+         "expected a node name n1..n" + std::to_string(s.node_count()) + ", got \"" + name + "\"");
   }
   return name;
 }
@@ -263,7 +268,10 @@ Scenario parse_scenario(const std::string& text, const std::string& file_name) {
     s.latency.min = n.duration("min", s.latency.min);
     s.latency.max = n.duration("max", kind == "constant" ? s.latency.min : s.latency.max);
     s.latency.mean = n.duration("mean", s.latency.mean);
-    if (s.latency.max < s.latency.min) fail(n.at("max"), "network.max", "expected max >= min");
+    if (s.latency.max < s.latency.min) {
+      fail(n.has("max") ? n.at("max") : n.at("min"), "network.max",
+           "expected max >= min (max defaults to " + std::to_string(s.latency.max / 1000) + "us)");
+    }
   }
   if (root.has("workload")) {
     Table w(root.at("workload"), "workload");
@@ -329,10 +337,15 @@ Scenario parse_scenario(const std::string& text, const std::string& file_name) {
           if (!group.is_array()) fail(group, t.field("groups"), "expected arrays of node names");
           std::vector<std::string> names;
           for (const auto& name : group.as_array()) {
-            if (!name.is_string()) fail(name, t.field("groups"), "expected node names (strings)");
+            if (!name.is_string() || !valid_node_name(name.as_string().str, s)) {
+              fail(name, t.field("groups"), "expected node names n1..n" + std::to_string(s.node_count()));
+            }
             names.push_back(name.as_string().str);
           }
           step.groups.push_back(std::move(names));
+        }
+        if (step.groups.size() < 2) {
+          fail(t.at("groups"), t.field("groups"), "a partition needs at least two groups");
         }
       } else if (step.action != "heal" && step.phase.empty()) {
         step.node = node_name(t, "node", s);

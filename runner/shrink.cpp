@@ -115,8 +115,14 @@ ShrinkResult shrink_run(const Scenario& instantiated, std::uint64_t seed, const 
   out.minimized = instantiated;
   Scenario& current = out.minimized;
   RunResult& result = out.result;
-  // The original, for the result of a run that nothing could shrink.
+  // The original, for the result of a run that nothing could shrink; one
+  // that does not fail (any more) is not shrunk at all.
   result = run_scenario(current, seed);
+  out.runs = 1;
+  if (result.verdict == Verdict::pass || result.verdict == Verdict::crash || result.invariant != invariant) {
+    out.removed = "nothing: the run does not fail " + invariant;
+    return out;
+  }
   bool progress_made = true;
   while (progress_made && !shrinker.exhausted()) {
     progress_made = false;

@@ -99,6 +99,14 @@ TEST_CASE("mistakes in the new sections name the line and the field", "[run_plan
   CHECK(error_of("[[faults]]\nat = \"1s\"\naction = \"crash\"\nnode = \"n6\"\n[swarm]\nreplicas = [0, 1]\n")
             .find("names n6") != std::string::npos);
   CHECK(error_of("[network]\nlatency = \"gaussian\"\n").find("field 'network.latency'") != std::string::npos);
+  CHECK(error_of("[network]\nmin = \"2ms\"\n").find("s.toml:2: field 'network.max': expected max >= min") == 0);
+  // Node names are used as written: "n01" would name no node.
+  CHECK(error_of("[[faults]]\naction = \"crash\"\nnode = \"n01\"\n").find("field 'faults[0].node'") !=
+        std::string::npos);
+  CHECK(error_of("[[faults]]\naction = \"partition\"\ngroups = [[\"n1\"], [\"n9\"]]\n")
+            .find("field 'faults[0].groups': expected node names n1..n6") != std::string::npos);
+  CHECK(error_of("[[faults]]\naction = \"partition\"\ngroups = []\n").find("at least two groups") !=
+        std::string::npos);
 }
 
 TEST_CASE("a seed's plan is a function of the scenario and the seed", "[run_plan]") {
