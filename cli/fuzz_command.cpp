@@ -76,12 +76,14 @@ int fuzz_command(const std::vector<std::string>& args) {
   std::vector<std::string> files;
   std::string seeds_text = "1..100", shard_text = "1/1", db_path, label;
   int jobs = 1;
-  double budget = 0;
+  double budget = 0, seed_timeout = 600;
   options.add_options()
       ("seeds", po::value(&seeds_text)->default_value("1..100"), "seed range A..B (inclusive)")
       ("jobs,j", po::value(&jobs)->default_value(1), "worker processes")
       ("db", po::value(&db_path), "trace database (SQLite); a campaign on it resumes where it stopped")
       ("time-budget", po::value(&budget)->default_value(0), "stop handing out seeds after S wall seconds (0: none)")
+      ("seed-timeout", po::value(&seed_timeout)->default_value(600),
+       "kill a seed that runs longer than S wall seconds and record it as a crash (0: never)")
       ("shard", po::value(&shard_text)->default_value("1/1"), "K/N: run the K-th of N interleaved shares of the seeds")
       ("no-swarm", "run every seed with the scenario's own parameters, ignoring its [swarm] bounds")
       ("campaign", po::value(&label), "a label stored with every run (runs.campaign)")
@@ -124,6 +126,7 @@ int fuzz_command(const std::vector<std::string>& args) {
   campaign.db_path = db_path;
   campaign.label = label;
   campaign.time_budget_seconds = budget;
+  campaign.seed_timeout_seconds = seed_timeout;
 
   ProgressPrinter printer;
   runner::CampaignResult result = runner::run_campaign(campaign, std::ref(printer));

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -88,6 +89,8 @@ struct Worker {
   std::string buffer;
   bool busy = false;
   Task task;
+  std::chrono::steady_clock::time_point task_started;
+  bool timed_out = false;
 };
 
 Worker spawn_worker(const CampaignOptions& options, const std::vector<Worker>& others) {
@@ -128,6 +131,7 @@ bool send_task(Worker& w, const Task& task) {
   if (write(w.tasks_fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) return false;
   w.busy = true;
   w.task = task;
+  w.task_started = std::chrono::steady_clock::now();
   return true;
 }
 
@@ -271,7 +275,11 @@ CampaignResult run_campaign(const CampaignOptions& options,
   while (!workers.empty()) {
     std::vector<pollfd> fds;
     for (const auto& w : workers) fds.push_back({w.results_fd, POLLIN, 0});
-    if (poll(fds.data(), fds.size(), 1000) < 0) {
+    // Wake often enough to notice a seed past its timeout.
+    const int poll_ms = options.seed_timeout_seconds > 0
+                            ? static_cast<int>(std::clamp(options.seed_timeout_seconds * 250, 10.0, 1000.0))
+                            : 1000;
+    if (poll(fds.data(), fds.size(), poll_ms) < 0) {
       if (errno == EINTR) continue;
       throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
     }
@@ -317,8 +325,11 @@ CampaignResult run_campaign(const CampaignOptions& options,
         o.scenario = w.task.scenario;
         o.seed = w.task.seed;
         o.verdict = "crash";
-        o.invariant = "simulator";
-        const std::string detail = "the worker running this seed " + exit_description(wait_status);
+        o.invariant = w.timed_out ? "simulator-timeout" : "simulator";
+        const std::string detail =
+            w.timed_out ? fmt::format("the seed ran longer than {} s of wall time; its worker was killed",
+                                      options.seed_timeout_seconds)
+                        : "the worker running this seed " + exit_description(wait_status);
         if (!options.db_path.empty()) {
           TraceDb crash_db(options.db_path);
           const Scenario& s = options.scenarios[o.scenario];
@@ -338,6 +349,17 @@ CampaignResult run_campaign(const CampaignOptions& options,
         feed(workers.back());
       }
       break;  // the fds vector no longer matches
+    }
+    // A seed that never ends (a livelock at one virtual instant) must not hold the campaign.
+    if (options.seed_timeout_seconds > 0) {
+      const auto now = std::chrono::steady_clock::now();
+      for (auto& w : workers) {
+        if (w.busy && !w.timed_out &&
+            std::chrono::duration<double>(now - w.task_started).count() > options.seed_timeout_seconds) {
+          w.timed_out = true;
+          kill(w.pid, SIGKILL);  // its EOF records the seed
+        }
+      }
     }
   }
   result.not_run = pending.size();

@@ -25,6 +25,7 @@ struct CampaignOptions {
   std::string db_path;            // empty: keep nothing, resume nothing
   std::string label;              // runs.campaign
   double time_budget_seconds = 0; // 0: no budget; else stop handing out seeds after this long
+  double seed_timeout_seconds = 0; // 0: none; else a seed running longer (a livelock) is killed: a `crash` row
 };
 
 struct SeedOutcome {

@@ -3,8 +3,8 @@
 # a campaign lands every seed; a second one on the same database runs
 # nothing again; a failing run replays event for event, also after a
 # different build wrote it; a tampered trace is caught at the first differing
-# event; a worker killed mid-seed yields a `crash` row; shrinking stores a
-# smaller run that replays too.
+# event; a worker killed mid-seed, or past --seed-timeout, yields a `crash`
+# row; shrinking stores a smaller run that replays too.
 set -u
 slotsim=$1
 scenarios=$2
@@ -78,4 +78,10 @@ wait $campaign && fail "a campaign with a crashed seed exited 0"
 [ "$(sqlite3 "$dir/crash.db" "select count(*) from runs where verdict = 'crash' and detail like '%signal 9%'")" = 1 ] ||
   { cat "$dir/crash"; fail "the killed worker's seed is not a crash row"; }
 [ "$(sqlite3 "$dir/crash.db" 'select count(*) from runs')" = 4 ] || fail "the other seeds did not run"
+# A seed past its wall-time limit is killed and recorded, and the campaign goes on.
+if "$slotsim" fuzz "$scenarios/standard.toml" --seeds 1..2 --seed-timeout 0.02 --db "$dir/timeout.db" \
+  >"$dir/timeout" 2>/dev/null; then fail "a campaign with timed-out seeds exited 0"; fi
+[ "$(sqlite3 "$dir/timeout.db" "select count(*) from runs where invariant = 'simulator-timeout'")" = 2 ] ||
+  { cat "$dir/timeout"; fail "timed-out seeds are not crash rows"; }
+
 echo "fuzz_cli_test: campaign, resume, shards, replay, divergence, shrink and worker crash all behave"
