@@ -1,17 +1,14 @@
 // slotsim replay traces.db --run ID [--log] [--until TIME]: runs a stored
 // run again from what the database holds and checks, event by event, that
 // it is the same run.
-#include <filesystem>
-
 #include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/parse.h"
-#include "runner/build_id.h"
+#include "cli/stored_run.h"
 #include "runner/run_record.h"
 #include "runner/run_scenario.h"
-#include "runner/trace_db.h"
 #include "sim/trace.h"
 
 namespace slotsim::cli {
@@ -45,31 +42,10 @@ int replay_command(const std::vector<std::string>& args) {
     }
     until = *parsed;
   }
-  if (!std::filesystem::exists(db_path)) {  // opening would create an empty database
-    fmt::print(stderr, "slotsim replay: {}: no such trace database\n", db_path);
-    return 2;
-  }
-  runner::TraceDb db(db_path);
-  const auto stored = db.load_run(run_id);
-  if (!stored) {
-    fmt::print(stderr, "slotsim replay: {} has no run {}\n", db_path, run_id);
-    return 2;
-  }
-  if (stored->build_id != runner::build_id()) {
-    fmt::print(stderr,
-               "slotsim replay: warning: run {} was recorded by build {}, this is build {}; a different build may "
-               "not reproduce it (trying anyway)\n",
-               run_id, stored->build_id, runner::build_id());
-  }
-  runner::Scenario scenario;
-  try {
-    scenario = runner::parse_scenario(stored->scenario_text, stored->scenario_file.empty() ? "run scenario"
-                                                                                          : stored->scenario_file);
-  } catch (const runner::ScenarioError& e) {
-    fmt::print(stderr, "slotsim replay: the stored scenario does not load: {}\n", e.what());
-    return 2;
-  }
-  scenario.swarm.enabled = stored->swarm && scenario.swarm.enabled;
+  auto opened = open_stored_run("replay", db_path, run_id);
+  if (!opened) return 2;
+  const runner::RunRecord* stored = &opened->record;
+  const runner::Scenario& scenario = opened->scenario;
   const bool log = vm->count("log") != 0;
   const auto& expected = stored->trace;
   const bool compare_events = !expected.empty();

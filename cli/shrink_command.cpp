@@ -1,13 +1,11 @@
 // slotsim shrink traces.db --run ID [--max-runs N] [--output FILE]
 #include <fstream>
 
-#include <filesystem>
-
 #include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/options.h"
-#include "runner/build_id.h"
+#include "cli/stored_run.h"
 #include "runner/run_plan.h"
 #include "runner/run_record.h"
 #include "runner/scenario_writer.h"
@@ -38,27 +36,16 @@ int shrink_command(const std::vector<std::string>& args) {
     fmt::print(stderr, "slotsim shrink: give a trace database and --run ID\n");
     return 2;
   }
-  if (!std::filesystem::exists(db_path)) {  // opening would create an empty database
-    fmt::print(stderr, "slotsim shrink: {}: no such trace database\n", db_path);
-    return 2;
-  }
-  runner::TraceDb db(db_path);
-  const auto stored = db.load_run(run_id);
-  if (!stored) {
-    fmt::print(stderr, "slotsim shrink: {} has no run {}\n", db_path, run_id);
-    return 2;
-  }
+  auto opened = open_stored_run("shrink", db_path, run_id);
+  if (!opened) return 2;
+  const runner::RunRecord* stored = &opened->record;
+  runner::TraceDb& db = *opened->db;
   if (stored->verdict == "pass" || stored->verdict == "crash") {
     fmt::print(stderr, "slotsim shrink: run {} is a {} run; only safety and liveness failures shrink\n", run_id,
                stored->verdict);
     return 2;
   }
-  if (stored->build_id != runner::build_id()) {
-    fmt::print(stderr, "slotsim shrink: warning: run {} was recorded by build {}, this is build {}\n", run_id,
-               stored->build_id, runner::build_id());
-  }
-  runner::Scenario scenario = runner::parse_scenario(stored->scenario_text, stored->scenario_file);
-  scenario.swarm.enabled = stored->swarm && scenario.swarm.enabled;
+  const runner::Scenario& scenario = opened->scenario;
   const runner::Scenario instantiated = runner::instantiate(scenario, stored->seed);
   fmt::print("shrinking run {} ({} seed {}: {} {}), at most {} runs\n", run_id, stored->scenario, stored->seed,
              stored->verdict, stored->invariant, max_runs);
