@@ -17,20 +17,25 @@ Value Value::of(std::int64_t n) {
 Value Value::of(std::string text) {
   Value v;
   v.kind_ = Kind::string;
-  v.text_ = std::move(text);
+  v.payload_ = std::make_shared<const std::string>(std::move(text));
   return v;
 }
 
 Value Value::list_of(std::vector<Value> items) {
   Value v;
   v.kind_ = Kind::list;
-  if (!items.empty()) v.items_ = std::make_shared<const std::vector<Value>>(std::move(items));
+  if (!items.empty()) v.payload_ = std::make_shared<const std::vector<Value>>(std::move(items));
   return v;
 }
 
 const std::vector<Value>& Value::items() const {
   static const std::vector<Value> kNone;
-  return items_ ? *items_ : kNone;
+  return kind_ == Kind::list && payload_ ? *static_cast<const std::vector<Value>*>(payload_.get()) : kNone;
+}
+
+const std::string& Value::text() const {
+  static const std::string kNone;
+  return kind_ == Kind::string ? *static_cast<const std::string*>(payload_.get()) : kNone;
 }
 
 Value Value::pair(Value first, Value second) {
@@ -46,11 +51,11 @@ int Value::compare(const Value& a, const Value& b) {
     case Kind::null: return 0;
     case Kind::integer: return a.integer_ < b.integer_ ? -1 : (a.integer_ > b.integer_ ? 1 : 0);
     case Kind::string: {
-      const int c = a.text_.compare(b.text_);
+      const int c = a.text().compare(b.text());
       return c < 0 ? -1 : (c > 0 ? 1 : 0);
     }
     case Kind::list: {
-      if (a.items_ == b.items_) return 0;
+      if (a.payload_ == b.payload_) return 0;
       const std::vector<Value>& x = a.items();
       const std::vector<Value>& y = b.items();
       const std::size_t n = std::min(x.size(), y.size());
@@ -68,7 +73,7 @@ std::string Value::to_json(std::size_t max_items) const {
   switch (kind_) {
     case Kind::null: return "null";
     case Kind::integer: return std::to_string(integer_);
-    case Kind::string: return json_quote(text_);
+    case Kind::string: return json_quote(text());
     case Kind::list: {
       const std::vector<Value>& items = this->items();
       std::string out = "[";

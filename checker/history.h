@@ -56,26 +56,35 @@ class Value {
   bool is_pair() const { return is_list() && items().size() == 2; }
 
   std::int64_t integer() const { return integer_; }
-  const std::string& text() const { return text_; }
+  const std::string& text() const;
   const std::vector<Value>& items() const;
 
   // JSON text. Lists longer than max_items print their first max_items items
   // then "...(+N)", so explanations stay readable (0: no limit).
   std::string to_json(std::size_t max_items = 0) const;
 
-  friend bool operator==(const Value& a, const Value& b) { return compare(a, b) == 0; }
-  friend std::strong_ordering operator<=>(const Value& a, const Value& b) { return compare(a, b) <=> 0; }
+  // Integers inline: checkers compare every item of every list read.
+  friend bool operator==(const Value& a, const Value& b) {
+    if (a.kind_ == Kind::integer && b.kind_ == Kind::integer) return a.integer_ == b.integer_;
+    return compare(a, b) == 0;
+  }
+  friend std::strong_ordering operator<=>(const Value& a, const Value& b) {
+    if (a.kind_ == Kind::integer && b.kind_ == Kind::integer) return a.integer_ <=> b.integer_;
+    return compare(a, b) <=> 0;
+  }
 
  private:
   static int compare(const Value& a, const Value& b);
 
   Kind kind_ = Kind::null;
   std::int64_t integer_ = 0;
-  std::string text_;
-  // Shared and immutable: a read's list is copied from event to operation to
-  // result many times over, and a copy must not duplicate hundreds of items.
-  std::shared_ptr<const std::vector<Value>> items_;
+  // The text (string) or the items (list; null when empty). Shared and
+  // immutable: a read's list is copied from event to operation to result many
+  // times over, and a copy must not duplicate hundreds of items. One pointer
+  // for both keeps a Value at 32 bytes: a run records ~10^6 of them.
+  std::shared_ptr<const void> payload_;
 };
+static_assert(sizeof(Value) <= 32);
 
 // A JSON string literal for text (quotes and escapes added).
 std::string json_quote(std::string_view text);

@@ -1,31 +1,46 @@
 #include "cluster/invariant_monitor.h"
 
+#include <string_view>
+
 namespace slotsim::cluster {
 
-namespace {
-
-// Whether a and b can talk both ways right now (both running, no partition).
-bool reachable(SimCluster& cluster, const std::string& a, const std::string& b) {
-  if (a == b) return true;
-  auto& world = cluster.world();
-  const auto pb = cluster.process(b);
-  if (!world.is_up(pb) || world.is_paused(pb)) return false;
-  auto& network = world.network();
-  const auto ha = network.host_id(a);
-  const auto hb = network.host_id(b);
-  return !network.is_blocked(ha, hb) && !network.is_blocked(hb, ha);
-}
-
-}  // namespace
-
 std::vector<checker::NodeView> node_views(SimCluster& cluster, std::map<std::string, std::uint64_t>* versions) {
-  std::map<std::string, std::string> name_of_id;
-  for (const auto& name : cluster.names()) name_of_id[cluster.node_id(name)] = name;
+  auto& world = cluster.world();
+  auto& network = world.network();
+  const auto& names = cluster.names();
+  // Every name's process, host and node, looked up once per snapshot: the
+  // reachability test below runs for every (node, owner it knows) pair.
+  struct Member {
+    sim::ProcessId process = 0;
+    sim::HostId host = 0;
+    node::Node* node = nullptr;  // null while down
+    bool answers = false;        // running and not paused
+  };
+  std::vector<Member> members(names.size());
+  std::map<std::string_view, std::size_t> index_of_id;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    Member& m = members[i];
+    m.process = cluster.process(names[i]);
+    m.host = network.host_id(names[i]);
+    m.node = dynamic_cast<node::Node*>(world.service(m.process));
+    m.answers = world.is_up(m.process) && !world.is_paused(m.process);
+    index_of_id.insert_or_assign(cluster.node_id(names[i]), i);
+  }
+  // Whether a and b can talk both ways right now (both running, no partition).
+  auto reachable = [&](std::size_t a, std::size_t b) {
+    if (a == b) return true;
+    if (!members[b].answers) return false;
+    const sim::HostId ha = members[a].host;
+    const sim::HostId hb = members[b].host;
+    return !network.is_blocked(ha, hb) && !network.is_blocked(hb, ha);
+  };
   std::vector<checker::NodeView> views;
-  for (const auto& name : cluster.names()) {
+  views.reserve(names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string& name = names[i];
     checker::NodeView view;
     view.name = name;
-    const node::Node* n = cluster.node(name);
+    const node::Node* n = members[i].node;
     // A paused process is up but frozen: its state is what it would act on.
     view.up = n != nullptr;
     if (n != nullptr) {
@@ -36,14 +51,14 @@ std::vector<checker::NodeView> node_views(SimCluster& cluster, std::map<std::str
       view.config_epoch = state.myself().config_epoch;
       view.last_vote_epoch = state.last_vote_epoch;
       view.own_slots = state.slot_set(state.myself_id());
-      view.paused = cluster.world().is_paused(cluster.process(name));
+      view.paused = world.is_paused(members[i].process);
       std::size_t owners = 0;
       std::size_t reached = 0;
       for (const auto& [id, node] : state.nodes()) {
         if (!node.primary || state.slot_set(id).none()) continue;
         ++owners;
-        auto it = name_of_id.find(id);
-        if (it != name_of_id.end() && reachable(cluster, name, it->second)) ++reached;
+        auto it = index_of_id.find(id);
+        if (it != index_of_id.end() && reachable(i, it->second)) ++reached;
       }
       view.reaches_majority = reached >= owners / 2 + 1;
       view.slot_map_version = state.slot_map_version();

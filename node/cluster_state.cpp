@@ -34,6 +34,7 @@ bool valid_slot(int slot) { return slot >= 0 && slot < kSlotCount; }
 }  // namespace
 
 void ClusterState::init_myself(std::string id, std::string ip, std::uint16_t port, std::uint16_t cport) {
+  myself_.reset();
   nodes_.clear();
   owners_.fill(0);
   slot_sets_.clear();
@@ -124,6 +125,7 @@ void ClusterState::rename(const std::string& old_id, const std::string& new_id) 
   auto it = nodes_.find(old_id);
   if (it == nodes_.end() || nodes_.count(new_id) != 0) return;
   ClusterNode node = std::move(it->second);
+  myself_.reset();
   nodes_.erase(it);
   node.id = new_id;
   nodes_.emplace(new_id, std::move(node));
@@ -139,7 +141,10 @@ void ClusterState::forget(std::string_view id) {
   for (auto& [other_id, node] : nodes_) {
     if (node.primary_id == id) node.primary_id.clear();
   }
-  if (auto it = nodes_.find(id); it != nodes_.end()) nodes_.erase(it);
+  if (auto it = nodes_.find(id); it != nodes_.end()) {
+    myself_.reset();
+    nodes_.erase(it);
+  }
 }
 
 std::vector<int> ClusterState::slots_of(std::string_view id) const {

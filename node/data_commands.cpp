@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <string_view>
+#include <unordered_map>  // tidy: lookup-only
 #include <utility>
 #include <variant>
 
@@ -435,10 +437,15 @@ constexpr std::array kCommands{
 };
 
 const Entry* find_entry(std::string_view lowercase_name) {
-  for (const Entry& entry : kCommands) {
-    if (entry.spec.name == lowercase_name) return &entry;
-  }
-  return nullptr;
+  // Every request and every client call looks its command up: hashed, not a scan.
+  using ByName = std::unordered_map<std::string_view, const Entry*>;  // tidy: lookup-only
+  static const ByName kByName = [] {
+    ByName by_name;
+    for (const Entry& entry : kCommands) by_name.emplace(entry.spec.name, &entry);
+    return by_name;
+  }();
+  const auto it = kByName.find(lowercase_name);
+  return it == kByName.end() ? nullptr : it->second;
 }
 
 }  // namespace

@@ -207,6 +207,18 @@ std::optional<std::int64_t> redis_string_to_ll(std::string_view text) {
     if (i == text.size()) return std::nullopt;
   }
   if (text[i] < '1' || text[i] > '9') return std::nullopt;
+  // Up to 18 digits cannot overflow: the common case (every bulk length of
+  // every reply) skips the per-digit range checks.
+  constexpr std::size_t kAlwaysFits = 18;
+  if (text.size() - i <= kAlwaysFits) {
+    std::int64_t small = 0;
+    for (; i < text.size(); ++i) {
+      const char c = text[i];
+      if (c < '0' || c > '9') return std::nullopt;
+      small = small * 10 + (c - '0');
+    }
+    return negative ? -small : small;
+  }
   std::uint64_t value = 0;
   constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
   for (; i < text.size(); ++i) {

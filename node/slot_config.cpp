@@ -51,6 +51,8 @@ void Node::update_slots_config_with(const std::string& sender_id, std::uint64_t 
 
   // Owners compared by index: this runs over every slot for every ping.
   const std::uint16_t sender_index = cluster_.find_owner_index(sender_id);
+  std::uint16_t cached_owner_index = ClusterState::kNeverOwner;
+  const ClusterNode* cached_owner_node = nullptr;  // nodes_ does not change in this loop
   for (int slot = 0; slot < kSlotCount; ++slot) {
     const auto bit = static_cast<std::size_t>(slot);
     const bool owned_by_sender = cluster_.owner_index(slot) == sender_index;
@@ -64,7 +66,8 @@ void Node::update_slots_config_with(const std::string& sender_id, std::uint64_t 
                                                                cluster_.importing_from(slot) == nullptr))) {
       continue;  // the common case: a slot the sender neither claims nor owns, and no migration of it
     }
-    const std::string owner = cluster_.owner(slot);  // assign() below changes the table
+    // Ids are never dropped from the owner table, so this stays valid across assign().
+    const std::string& owner = cluster_.owner(slot);
     if (claimed.test(bit)) {
       ++sender_slots;
       if (owner == sender_id) {
@@ -73,7 +76,12 @@ void Node::update_slots_config_with(const std::string& sender_id, std::uint64_t 
       }
       // Redis 7: an importing slot changes only by the operator's SETSLOT.
       if (!replicated_migrations && cluster_.importing_from(slot) != nullptr) continue;
-      const ClusterNode* owner_node = owner.empty() ? nullptr : cluster_.find(owner);
+      // A stale claim repeats for a whole run of slots of one owner: one lookup per run.
+      if (const std::uint16_t index = cluster_.owner_index(slot); index != cached_owner_index) {
+        cached_owner_index = index;
+        cached_owner_node = owner.empty() ? nullptr : cluster_.find(owner);
+      }
+      const ClusterNode* owner_node = cached_owner_node;
       const bool unclaimed = owner_node == nullptr || cluster_.owner_not_claiming.test(bit);
       if (!unclaimed && owner_node->config_epoch >= sender_epoch) continue;  // equal epochs never move a slot
       if (replicated_migrations) {

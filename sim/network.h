@@ -22,6 +22,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "env/env.h"
@@ -39,6 +40,16 @@ struct NetworkOptions {
 };
 
 using HostId = std::uint32_t;
+
+// Process and host names are looked up on every connect, client call and
+// monitor snapshot: hashed, not ordered. Nothing iterates these maps, so the
+// hash order never reaches a run.
+struct NameHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view name) const { return std::hash<std::string_view>{}(name); }
+};
+template <class T>
+using NameMap = std::unordered_map<std::string, T, NameHash, std::equal_to<>>;
 
 class Network {
  public:
@@ -114,7 +125,7 @@ class Network {
   Rng rng_;
   NetworkOptions options_;
   std::vector<std::string> hosts_;
-  std::map<std::string, HostId, std::less<>> host_ids_;
+  NameMap<HostId> host_ids_;
   std::vector<LinkState> links_;  // hosts_.size()^2, row = from
   std::size_t link_stride_ = 0;
   std::map<std::uint64_t, std::shared_ptr<Conn>> conns_;

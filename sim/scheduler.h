@@ -9,11 +9,11 @@
 // killed at once (a crash) or held (a pause).
 #pragma once
 
+#include <algorithm>
 #include <boost/context/fiber.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <queue>
 #include <string>
 #include <vector>
 
@@ -149,7 +149,49 @@ class Scheduler {
   std::uint64_t next_seq_ = 0;
   std::uint64_t dispatched_ = 0;
   std::uint64_t next_spawn_order_ = 0;
-  std::priority_queue<Event, std::vector<Event>, Later> queue_;
+  // A 4-ary min-heap by (time, seq): half the levels of a binary heap, and
+  // (time, seq) is a total order, so events leave in exactly the same order.
+  class EventQueue {
+   public:
+    bool empty() const { return heap_.empty(); }
+    const Event& top() const { return heap_.front(); }
+    void push(const Event& event) {
+      std::size_t i = heap_.size();
+      heap_.push_back(event);
+      while (i > 0) {
+        const std::size_t parent = (i - 1) / kArity;
+        if (!Later{}(heap_[parent], event)) break;
+        heap_[i] = heap_[parent];
+        i = parent;
+      }
+      heap_[i] = event;
+    }
+    void pop() {
+      const Event last = heap_.back();
+      heap_.pop_back();
+      const std::size_t n = heap_.size();
+      if (n == 0) return;
+      std::size_t i = 0;
+      for (;;) {
+        const std::size_t first = i * kArity + 1;
+        if (first >= n) break;
+        std::size_t best = first;
+        const std::size_t end = std::min(first + kArity, n);
+        for (std::size_t c = first + 1; c < end; ++c) {
+          if (Later{}(heap_[best], heap_[c])) best = c;
+        }
+        if (!Later{}(last, heap_[best])) break;
+        heap_[i] = heap_[best];
+        i = best;
+      }
+      heap_[i] = last;
+    }
+
+   private:
+    static constexpr std::size_t kArity = 4;
+    std::vector<Event> heap_;
+  };
+  EventQueue queue_;
   std::vector<std::function<void()>> callbacks_;
   std::vector<std::uint32_t> free_callbacks_;
   std::vector<std::unique_ptr<Fiber>> fibers_;

@@ -131,7 +131,7 @@ class World {
   Network network_;
   Rng disk_rng_;
   std::vector<Process> processes_;
-  std::map<std::string, ProcessId, std::less<>> process_ids_;
+  NameMap<ProcessId> process_ids_;
   std::map<std::string, bool, std::less<>> buggify_sites_;
   std::vector<ProcessFailure> failures_;
   // Envs of past incarnations stay alive: a stray reference is then harmless.
