@@ -21,6 +21,9 @@ int check_command(const std::vector<std::string>& args);
 int fuzz_command(const std::vector<std::string>& args);
 int replay_command(const std::vector<std::string>& args);
 int shrink_command(const std::vector<std::string>& args);
+int report_command(const std::vector<std::string>& args);
+int zoo_command(const std::vector<std::string>& args);
+int node_command(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands();
 

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/parse.h"
+#include "runner/bug_switch.h"
 #include "runner/build_id.h"
 #include "runner/campaign.h"
 #include "sim/trace.h"
@@ -73,7 +74,7 @@ bool parse_shard(const std::string& text, int& k, int& n) {
 
 int fuzz_command(const std::vector<std::string>& args) {
   po::options_description options("fuzz options");
-  std::vector<std::string> files;
+  std::vector<std::string> files, bugs;
   std::string seeds_text = "1..100", shard_text = "1/1", db_path, label;
   int jobs = 1;
   double budget = 0, seed_timeout = 600;
@@ -86,6 +87,7 @@ int fuzz_command(const std::vector<std::string>& args) {
        "kill a seed that runs longer than S wall seconds and record it as a crash (0: never)")
       ("shard", po::value(&shard_text)->default_value("1/1"), "K/N: run the K-th of N interleaved shares of the seeds")
       ("no-swarm", "run every seed with the scenario's own parameters, ignoring its [swarm] bounds")
+      ("bug", po::value(&bugs)->composing(), "switch on a zoo bug in every scenario (repeatable; README: the bug zoo)")
       ("campaign", po::value(&label), "a label stored with every run (runs.campaign)")
       ("scenario", po::value(&files)->multitoken(), "scenario files (positional)");
   po::positional_options_description positional;
@@ -119,6 +121,10 @@ int fuzz_command(const std::vector<std::string>& args) {
       return 2;
     }
     if (vm->count("no-swarm")) campaign.scenarios.back().swarm.enabled = false;
+    if (auto error = runner::apply_bugs(campaign.scenarios.back(), bugs)) {
+      fmt::print(stderr, "slotsim fuzz: --bug: {}\n", *error);
+      return 2;
+    }
   }
   campaign.first_seed = range->first;
   campaign.last_seed = range->last;
@@ -180,8 +186,8 @@ int fuzz_command(const std::vector<std::string>& args) {
       ++shown;
       fmt::print("      seed {}: {} {}{}\n", o.seed, o.verdict, o.invariant,
                  o.run_id ? fmt::format("  (slotsim replay {} --run {})", db_path, o.run_id)
-                          : fmt::format("  (slotsim run {} --seed {}{})", s.file, o.seed,
-                                        vm->count("no-swarm") ? " --no-swarm" : ""));
+                          : fmt::format("  (slotsim run {} --seed {}{}{})", s.file, o.seed,
+                                        vm->count("no-swarm") ? " --no-swarm" : "", runner::bug_flags(bugs)));
     }
   }
   const double sim_seconds = static_cast<double>(sim_ns) / 1e9;

@@ -18,7 +18,10 @@ const std::vector<Command>& commands() {
       {"fuzz", "run a campaign of seeds over scenario files, in parallel, into a trace database", fuzz_command},
       {"replay", "run a stored run again and check it reproduces its trace event by event", replay_command},
       {"shrink", "minimize a failing stored run while it still breaks the same invariant", shrink_command},
+      {"report", "write HTML reports of a run or a campaign from a trace database", report_command},
+      {"zoo", "measure how fast fuzzing catches each known cluster bug, and that no false alarm is raised", zoo_command},
       {"check", "check a history (JSON lines) for linearizability or list-append anomalies", check_command},
+      {"node", "serve real clients over TCP with the same node code (real mode)", node_command},
   };
   return all;
 }

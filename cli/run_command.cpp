@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "runner/bug_switch.h"
 #include "runner/run_record.h"
 #include "runner/run_scenario.h"
 #include "runner/trace_db.h"
@@ -25,9 +26,11 @@ int run_command(const std::vector<std::string>& args) {
   po::options_description options("run options");
   std::uint64_t seed = 1;
   std::string file, db_path;
+  std::vector<std::string> bugs;
   options.add_options()
       ("seed", po::value(&seed)->default_value(1), "run seed")
       ("no-swarm", "ignore the scenario's [swarm] bounds (as fuzz --no-swarm)")
+      ("bug", po::value(&bugs)->composing(), "switch on a zoo bug (repeatable; README: the bug zoo)")
       ("db", po::value(&db_path), "also store the run in this trace database (for replay and shrink)")
       ("scenario", po::value(&file), "the scenario file (positional)");
   po::positional_options_description positional;
@@ -49,6 +52,10 @@ int run_command(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   if (vm->count("no-swarm")) scenario.swarm.enabled = false;
+  if (auto error = runner::apply_bugs(scenario, bugs)) {
+    fmt::print(stderr, "slotsim run: --bug: {}\n", *error);
+    return kExitUsage;
+  }
   runner::RunOptions run_options;
   run_options.keep_trace = !db_path.empty();
   const runner::ExecutedRun run = runner::execute_seed(scenario, seed, run_options);
@@ -64,7 +71,8 @@ int run_command(const std::vector<std::string>& args) {
              result.operations, result.promotions, result.forgiven_losses, sim::format_time(result.simulated), wall,
              result.trace_hash, result.trace_events);
   if (result.verdict != runner::Verdict::pass) {
-    fmt::print("  reproduce: slotsim run {} --seed {}{}\n", file, seed, vm->count("no-swarm") ? " --no-swarm" : "");
+    fmt::print("  reproduce: slotsim run {} --seed {}{}{}\n", file, seed, vm->count("no-swarm") ? " --no-swarm" : "",
+               runner::bug_flags(bugs));
   }
   if (!db_path.empty()) {
     runner::TraceDb db(db_path);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 
 #include "node/data_commands.h"
 #include "node/hash_slot.h"
@@ -77,6 +78,17 @@ int ClusterClient::slot_of(const std::vector<std::string>& args) const {
   return keys.empty() ? -1 : node::key_hash_slot(keys.front());
 }
 
+// std::fill over int16 is a scalar loop at -O2, and every refresh fills the
+// whole table: four entries per 64-bit store.
+void ClusterClient::fill_owner(int first, int last, std::int16_t index) {
+  auto at = static_cast<std::size_t>(first);
+  const auto end = static_cast<std::size_t>(last) + 1;
+  const std::uint64_t pattern = static_cast<std::uint16_t>(index) * 0x0001000100010001ull;
+  for (; at < end && at % 4 != 0; ++at) slot_owner_[at] = index;
+  for (; at + 4 <= end; at += 4) std::memcpy(&slot_owner_[at], &pattern, sizeof pattern);
+  for (; at < end; ++at) slot_owner_[at] = index;
+}
+
 bool ClusterClient::refresh_slot_map(Nanos deadline) {
   // Ask the seeds in a random order: any live one will do.
   std::vector<Address> candidates = options_.seeds;
@@ -85,22 +97,47 @@ bool ClusterClient::refresh_slot_map(Nanos deadline) {
     if (env_.now() >= deadline) return false;
     const CallResult result = connection(address).call({"CLUSTER", "SLOTS"}, std::min(deadline, env_.now() + seconds(1)));
     if (result.error != IoError::ok || result.reply.type != node::RespValue::Type::array) continue;
-    slot_owner_.fill(-1);
+    // Ranges arrive in slot order (as Redis sends them): then one sweep fills
+    // each range and the gaps between them with "unknown". Otherwise (out of
+    // order or overlapping) everything is cleared first, as before.
+    auto usable = [](const node::RespValue& range) {
+      return range.type == node::RespValue::Type::array && range.elements.size() >= 3 &&
+             range.elements[2].type == node::RespValue::Type::array && range.elements[2].elements.size() >= 2;
+    };
+    auto bounds = [](const node::RespValue& range) {
+      return std::pair{std::clamp<std::int64_t>(range.elements[0].integer, 0, node::kSlotCount - 1),
+                       std::clamp<std::int64_t>(range.elements[1].integer, 0, node::kSlotCount - 1)};
+    };
+    bool ascending = true;
+    std::int64_t next = 0;
+    for (const auto& range : result.reply.elements) {
+      if (!usable(range)) continue;
+      const auto [first, last] = bounds(range);
+      if (first > last) continue;
+      if (first < next) {
+        ascending = false;
+        break;
+      }
+      next = last + 1;
+    }
+    if (!ascending) fill_owner(0, node::kSlotCount - 1, -1);
+    next = 0;
     owners_.clear();
     for (const auto& range : result.reply.elements) {
-      if (range.type != node::RespValue::Type::array || range.elements.size() < 3) continue;
+      if (!usable(range)) continue;
       const auto& primary = range.elements[2];
-      if (primary.type != node::RespValue::Type::array || primary.elements.size() < 2) continue;
       const Address owner{primary.elements[0].text, static_cast<std::uint16_t>(primary.elements[1].integer)};
       auto it = std::find(owners_.begin(), owners_.end(), owner);
       if (it == owners_.end()) it = owners_.insert(owners_.end(), owner);
       const auto index = static_cast<std::int16_t>(it - owners_.begin());
-      const auto first = std::clamp<std::int64_t>(range.elements[0].integer, 0, node::kSlotCount - 1);
-      const auto last = std::clamp<std::int64_t>(range.elements[1].integer, 0, node::kSlotCount - 1);
+      const auto [first, last] = bounds(range);
       if (first <= last) {
-        std::fill(slot_owner_.begin() + first, slot_owner_.begin() + last + 1, index);
+        if (ascending && first > next) fill_owner(static_cast<int>(next), static_cast<int>(first - 1), -1);
+        fill_owner(static_cast<int>(first), static_cast<int>(last), index);
+        next = last + 1;
       }
     }
+    if (ascending && next < node::kSlotCount) fill_owner(static_cast<int>(next), node::kSlotCount - 1, -1);
     map_loaded_ = true;
     return true;
   }

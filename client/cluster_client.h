@@ -76,6 +76,7 @@ class ClusterClient {
   Env& env_;
   ClusterClientOptions options_;
   std::map<Address, std::unique_ptr<RespClient>> connections_;
+  void fill_owner(int first, int last, std::int16_t index);  // slots first..last
   std::array<std::int16_t, 16384> slot_owner_{};  // index into owners_, -1 unknown
   std::vector<Address> owners_;
   bool map_loaded_ = false;

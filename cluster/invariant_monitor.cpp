@@ -55,7 +55,7 @@ std::vector<checker::NodeView> node_views(SimCluster& cluster, std::map<std::str
       std::size_t owners = 0;
       std::size_t reached = 0;
       for (const auto& [id, node] : state.nodes()) {
-        if (!node.primary || state.slot_set(id).none()) continue;
+        if (!node.primary || state.slot_count(id) == 0) continue;
         ++owners;
         auto it = index_of_id.find(id);
         if (it != index_of_id.end() && reachable(i, it->second)) ++reached;

@@ -108,14 +108,14 @@ void Node::read_link(const std::shared_ptr<BusLink>& link) {
       const bus::FrameCheck frame = bus::check_frame(std::string_view(buffer).substr(offset));
       if (frame.status == bus::FrameCheck::Status::need_more) break;
       if (frame.status == bus::FrameCheck::Status::bad) {
-        env_.trace("bus_bad_frame", "error=" + frame.error);
+        env_.trace("bus_bad_frame", "peer=" + (link->conn ? link->conn->peer_address().to_string() : std::string("?")) + " error=" + frame.error);
         free_link(*link);
         break;
       }
       const bus::Decoded decoded = bus::decode(std::string_view(buffer).substr(offset, frame.length));
       offset += frame.length;
       if (decoded.status == bus::Decoded::Status::bad) {
-        env_.trace("bus_bad_message", "error=" + decoded.error);
+        env_.trace("bus_bad_message", "peer=" + (link->conn ? link->conn->peer_address().to_string() : std::string("?")) + " error=" + decoded.error);
         free_link(*link);
         break;
       }
@@ -350,12 +350,10 @@ void Node::bus_cron() {
   std::size_t orphaned_primaries = 0;
   std::size_t max_replicas = 0;
   std::size_t my_primary_replicas = 0;
-  std::vector<std::string> ids;
-  for (const auto& [id, node] : cluster_.nodes()) ids.push_back(id);
-  for (const std::string& id : ids) {
-    ClusterNode* node_ptr = cluster_.find(id);
-    if (node_ptr == nullptr) continue;
-    ClusterNode& node = *node_ptr;
+  // Straight over the table: nothing below adds or removes a node (pings,
+  // link resets and traces only), so no copy of the ids is needed.
+  for (const auto& [id, node_ref] : cluster_.nodes()) {
+    auto& node = const_cast<ClusterNode&>(node_ref);
     const std::int64_t now = now_ms();
     if (node.myself || node.noaddr || node.handshake) continue;
 
@@ -607,7 +605,7 @@ void Node::process_packet(BusLink& link, const bus::Message& m) {
       }
     }
     const ClusterNode& me = cluster_.myself();
-    if (me.primary && sender->primary && m.config_epoch == me.config_epoch) handle_config_epoch_collision(*sender);
+    if (me.primary && sender->primary && m.config_epoch == me.config_epoch) handle_config_epoch_collision(*sender, m.slots);
     process_gossip(m, sender);
     return;
   }
@@ -797,11 +795,27 @@ bool Node::bump_epoch_without_consensus(const char* reason) {
   return true;
 }
 
-void Node::handle_config_epoch_collision(const ClusterNode& sender) {
+void Node::handle_config_epoch_collision(const ClusterNode& sender, const SlotBitmap& sender_slots) {
   ClusterNode& me = cluster_.myself();
   if (sender.config_epoch != me.config_epoch || !sender.primary || !me.primary) return;
-  // The node with the smaller id moves; the largest never does, so it converges.
-  if (sender.id <= me.id) return;
+  // The node that moves to a new epoch wins the slots both claim. Redis lets
+  // the smaller id move (any total order converges). But when both claim the
+  // same slots they are one shard's returning old primary and the replica
+  // that replaced it: the id would pick at random which history survives, so
+  // the one holding more of it (the larger replication offset) moves instead
+  // (valkey#974). Bug old-primary-wins-collision keeps the id rule there too.
+  bool i_move = me.id < sender.id;
+  if (!config_.variants.has(Bug::old_primary_wins_collision) && repl_.offset != sender.repl_offset) {
+    bool shared = false;
+    for (int slot : cluster_.slots_of(me.id)) {
+      if (sender_slots.test(static_cast<std::size_t>(slot))) {
+        shared = true;
+        break;
+      }
+    }
+    if (shared) i_move = repl_.offset > sender.repl_offset;
+  }
+  if (!i_move) return;
   ++cluster_.current_epoch;
   me.config_epoch = cluster_.current_epoch;
   save_config();

@@ -93,6 +93,11 @@ std::string Node::cluster_command(Client& client, Command& args) {
     return reply::integer(static_cast<std::int64_t>(failure_report_count(*node)));
   }
   if (sub == "meet") {
+    // Redis takes MEET only with 4 or 5 arguments; more fall through to its generic error.
+    if (argc > 5) {
+      return reply::error("ERR unknown subcommand or wrong number of arguments for '" + args[1].substr(0, 128) +
+                          "'. Try CLUSTER HELP.");
+    }
     long long port = 0;
     long long cport = 0;
     if (!parse_ll(args[3], port)) return reply::error("ERR Invalid TCP base port specified: " + args[3]);

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <optional>
@@ -88,11 +89,20 @@ class ClusterState {
   std::uint16_t owner_index(int slot) const { return owners_[static_cast<std::size_t>(slot)]; }
   const std::deque<std::string>& owner_ids() const { return owner_ids_; }
   // The last slot of the run of slots from `slot` on with the same owner.
+  // Four owners per 64-bit compare: CLUSTER SLOTS scans the whole table for
+  // every client that refreshes its map.
   int last_of_owner_run(int slot) const {
     const std::uint16_t owner = owners_[static_cast<std::size_t>(slot)];
-    const auto end = std::find_if(owners_.begin() + slot + 1, owners_.end(),
-                                  [owner](std::uint16_t other) { return other != owner; });
-    return static_cast<int>(end - owners_.begin()) - 1;
+    std::size_t next = static_cast<std::size_t>(slot) + 1;
+    const std::uint64_t pattern = owner * 0x0001000100010001ull;
+    while (next + 4 <= owners_.size()) {
+      std::uint64_t four;
+      std::memcpy(&four, &owners_[next], sizeof four);
+      if (four != pattern) break;
+      next += 4;
+    }
+    while (next < owners_.size() && owners_[next] == owner) ++next;
+    return static_cast<int>(next) - 1;
   }
   // The index of id in owner_ids(), or kNeverOwner when it never owned a slot here.
   static constexpr std::uint16_t kNeverOwner = 0xffff;
@@ -109,7 +119,10 @@ class ClusterState {
   std::vector<std::pair<int, int>> slot_ranges_of(std::string_view id) const;
   // The slots of a node as a bitmap (the cluster bus format), kept in step with owner().
   const SlotSet& slot_set(std::string_view id) const;
-  std::size_t slot_count(std::string_view id) const { return slot_set(id).count(); }
+  std::size_t slot_count(std::string_view id) const {
+    const std::uint16_t index = find_owner_index(id);
+    return index == kNeverOwner ? 0 : owner_slot_counts_[index];
+  }
   std::size_t assigned_slot_count() const;
   // Bumped by every change of a slot's owner: observers copy the table only when it moved.
   std::uint64_t slot_map_version() const { return slot_map_version_; }
@@ -176,7 +189,12 @@ class ClusterState {
   std::deque<std::string> owner_ids_{std::string()};  // a deque: references stay valid as it grows
   std::map<std::string, std::uint16_t, std::less<>> owner_index_of_;
   std::uint16_t intern(const std::string& id);
-  std::map<std::string, SlotSet, std::less<>> slot_sets_;  // only nodes that own slots
+  // The slots of each owner, by owner index (parallel to owner_ids_; [0], no
+  // owner, stays empty): assign() and unassign() run per slot on every moved
+  // claim, so they index instead of looking 40-byte ids up.
+  std::deque<SlotSet> owner_sets_{SlotSet()};
+  std::vector<std::uint32_t> owner_slot_counts_{0};  // owner_sets_[i].count(), kept in step
+  std::uint16_t last_interned_ = 0;  // assign() runs in long runs of one id
   std::uint64_t slot_map_version_ = 0;
   std::map<int, std::string> migrating_;  // slot -> target id
   std::map<int, std::string> importing_;  // slot -> source id

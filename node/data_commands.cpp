@@ -6,7 +6,6 @@
 #include <array>
 #include <limits>
 #include <string_view>
-#include <unordered_map>  // tidy: lookup-only
 #include <utility>
 #include <variant>
 
@@ -436,16 +435,34 @@ constexpr std::array kCommands{
     Entry{{"type", 2, false, 1, 1, 1}, cmd_type},
 };
 
+// Every request and every client call looks its command up, several times:
+// an open-addressed table on a cheap hash of the name (length and three
+// bytes), then one compare; std::hash over the whole name showed in profiles.
+constexpr std::size_t kEntryTableSize = 256;  // a power of two, several times the commands
+
+std::size_t entry_hash(std::string_view name) {
+  const auto byte = [&](std::size_t i) { return static_cast<std::size_t>(static_cast<unsigned char>(name[i])); };
+  const std::size_t n = name.size();
+  return (n * 131 + byte(0) * 31 + byte(n / 2) * 7 + byte(n - 1)) & (kEntryTableSize - 1);
+}
+
 const Entry* find_entry(std::string_view lowercase_name) {
-  // Every request and every client call looks its command up: hashed, not a scan.
-  using ByName = std::unordered_map<std::string_view, const Entry*>;  // tidy: lookup-only
-  static const ByName kByName = [] {
-    ByName by_name;
-    for (const Entry& entry : kCommands) by_name.emplace(entry.spec.name, &entry);
-    return by_name;
+  using Table = std::array<const Entry*, kEntryTableSize>;
+  static const Table kTable = [] {
+    Table table{};
+    for (const Entry& entry : kCommands) {
+      std::size_t at = entry_hash(entry.spec.name);
+      while (table[at] != nullptr) at = (at + 1) & (kEntryTableSize - 1);
+      table[at] = &entry;
+    }
+    return table;
   }();
-  const auto it = kByName.find(lowercase_name);
-  return it == kByName.end() ? nullptr : it->second;
+  if (lowercase_name.empty()) return nullptr;
+  for (std::size_t at = entry_hash(lowercase_name);; at = (at + 1) & (kEntryTableSize - 1)) {
+    const Entry* entry = kTable[at];
+    if (entry == nullptr) return nullptr;
+    if (entry->spec.name == lowercase_name) return entry;
+  }
 }
 
 }  // namespace

@@ -128,13 +128,18 @@ void Node::send_failover_auth_if_needed(ClusterNode& requester, const bus::Messa
     env_.trace("vote_denied", "to=" + requester.id + " epoch=" + std::to_string(request.current_epoch) + " " + why);
   };
   if (request.current_epoch < cluster_.current_epoch) return deny("reason=old_epoch");
-  if (cluster_.last_vote_epoch == cluster_.current_epoch) return deny("reason=already_voted");
+  // Bug vote-twice (Redis before 533d0e0): lastVoteEpoch is neither checked
+  // here nor on disk before the ACK leaves, and the per-primary vote delay
+  // (memory only, so gone after a restart anyway) is skipped too: a second
+  // candidate of the same epoch gets a vote as well.
+  const bool vote_twice = config_.variants.has(Bug::vote_twice);
+  if (!vote_twice && cluster_.last_vote_epoch == cluster_.current_epoch) return deny("reason=already_voted");
   ClusterNode* primary = cluster_.find(requester.primary_id);
   const bool force = (request.mflags & bus::message_flag::forceack) != 0;
   if (requester.primary || primary == nullptr || (!primary->fail && !force)) {
     return deny("reason=primary_not_failed");
   }
-  if (now - primary->voted_time_ms < 2 * nt) return deny("reason=voted_recently");
+  if (!vote_twice && now - primary->voted_time_ms < 2 * nt) return deny("reason=voted_recently");
   for (int slot = 0; slot < kSlotCount; ++slot) {
     if (!request.slots.test(static_cast<std::size_t>(slot))) continue;
     const std::string& owner = cluster_.owner(slot);
@@ -149,7 +154,7 @@ void Node::send_failover_auth_if_needed(ClusterNode& requester, const bus::Messa
   cluster_.last_vote_epoch = cluster_.current_epoch;
   primary->voted_time_ms = now;
   // Redis exits when it cannot save here; not voting is the safe equivalent.
-  if (!save_config()) return deny("reason=config_not_saved");
+  if (!vote_twice && !save_config()) return deny("reason=config_not_saved");
   env_.trace("vote_granted", "to=" + requester.id + " epoch=" + std::to_string(cluster_.current_epoch));
   if (BusLink* link = outbound_link(requester)) send_message(*link, build_header(bus::MessageType::failover_auth_ack));
 }

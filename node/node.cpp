@@ -17,7 +17,12 @@ Node::Node(Env& env, NodeConfig config)
   if (config_.announce_ip.empty()) config_.announce_ip = env_.host();
   // A fresh replication history: Redis does not keep its replid across restarts without an RDB.
   repl_.replid = new_node_id();
-  if (config_.cluster_enabled) load_or_create_config();
+  if (config_.cluster_enabled) {
+    load_or_create_config();
+  } else {
+    // A lone primary: an identity in memory only (no nodes.conf), so role checks work.
+    cluster_.init_myself(new_node_id(), config_.announce_ip, config_.port, config_.cluster_bus_port());
+  }
   update_cluster_state();
   if (config_.appendonly) {
     const auto report = aof_.load([this](const Command& command) { apply_from_aof(command); });
@@ -114,6 +119,14 @@ void Node::serve(std::shared_ptr<Connection> shared_conn) {
   Client client;
   client.peer = conn.peer_address().to_string();
   client.authenticated = config_.requirepass.empty();
+  client.id = ++next_client_id_;
+  client.created_at = client.last_active = env_.now();
+  clients_[client.id] = &client;
+  struct Unregister {
+    std::map<std::uint64_t, const Client*>& clients;
+    std::uint64_t id;
+    ~Unregister() { clients.erase(id); }
+  } unregister{clients_, client.id};
   std::string buffer;
   char chunk[16 * 1024];
   for (;;) {
@@ -150,10 +163,15 @@ void Node::serve(std::shared_ptr<Connection> shared_conn) {
           conn.close();
           return;
         }
+        client.is_replica = true;
         serve_replica(shared_conn, client, parsed.args, buffer.substr(offset));
         return;
       }
       replies += process(client, parsed.args);
+      if (client.close_after_reply && !client.wait) {  // QUIT
+        close_after = true;
+        break;
+      }
       if (client.wait) {
         // A blocked client (WAIT): what it sent after stays queued, as in Redis.
         if (!replies.empty() && conn.write(replies) != IoError::ok) return;

@@ -68,6 +68,12 @@ class Node final : public Service {
  private:
   struct Client {
     std::string peer;
+    std::uint64_t id = 0;       // CLIENT ID: 1, 2, ... in connection order
+    std::string name;           // CLIENT SETNAME
+    Nanos created_at = 0;       // for CLIENT LIST's age= and idle=
+    Nanos last_active = 0;
+    std::string last_command;   // lowercase, CLIENT LIST's cmd=
+    bool is_replica = false;    // the connection carries a replication stream
     bool asking = false;
     bool readonly = false;
     bool authenticated = false;
@@ -131,7 +137,7 @@ class Node final : public Service {
   std::size_t failure_report_count(ClusterNode& node);
   void update_address_if_needed(ClusterNode& node, const BusLink& link, const bus::Message& message);
   void delete_node(const std::string& id);
-  void handle_config_epoch_collision(const ClusterNode& sender);
+  void handle_config_epoch_collision(const ClusterNode& sender, const SlotBitmap& sender_slots);
   void set_node_as_primary(ClusterNode& node);
   void forget_migrate_to_if_orphaned(const std::string& primary_id);
   bool bump_epoch_without_consensus(const char* reason);
@@ -192,6 +198,13 @@ class Node final : public Service {
   std::string cluster_shards_reply() const;
   std::string cluster_info_reply() const;
   std::string info_reply(const Command& args) const;
+  // COMMAND, CLIENT, CONFIG, HELLO, AUTH (connection_commands.cpp).
+  std::string command_command(const Command& args) const;
+  std::string client_command(Client& client, const Command& args) const;
+  std::string client_info_line(const Client& client) const;
+  std::string config_command(const Command& args) const;
+  std::string hello_command(Client& client, const Command& args);
+  std::string auth_command(Client& client, const Command& args);
   std::string migrate_command(Command& args);
   std::string dump_command(const Command& args);
   // replaying: applying the AOF, so nothing is logged again.
@@ -245,6 +258,8 @@ class Node final : public Service {
   std::map<std::string, MigrateSocket> migrate_sockets_;  // by "host:port"
   std::vector<Command>* transaction_effects_ = nullptr;   // set while EXEC runs
   Nanos started_at_ = 0;
+  std::uint64_t next_client_id_ = 0;
+  std::map<std::uint64_t, const Client*> clients_;  // by id, for CLIENT LIST
 };
 
 }  // namespace slotsim::node

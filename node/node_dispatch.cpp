@@ -3,6 +3,7 @@
 // execution. One command runs at a time (see busy_ in node.h).
 #include <algorithm>
 
+#include "node/command_table.h"
 #include "node/data_commands.h"
 #include "node/hash_slot.h"
 #include "node/node.h"
@@ -13,28 +14,12 @@ namespace slotsim::node {
 
 namespace {
 
-// Commands the node itself implements (the data commands live in data_commands.cpp).
-struct NodeCommand {
-  std::string_view name;
-  int arity;
-  bool write;
-};
-
-constexpr NodeCommand kNodeCommands[] = {
-    {"asking", 1, false},   {"readonly", 1, false},        {"readwrite", 1, false},
-    {"multi", 1, false},    {"exec", 1, false},            {"discard", 1, false},
-    {"cluster", -2, false}, {"info", -1, false},           {"auth", -2, false},
-    {"select", 2, false},   {"migrate", -6, true},         {"dump", 2, false},
-    {"restore", -4, true},  {"restore-asking", -4, true},  {"flushall", -1, true},
-    {"wait", 3, false},     {"replconf", -1, false},       {"psync", -3, false},
-    {"sync", 1, false},
-};
-
-const NodeCommand* find_node_command(std::string_view name) {
-  for (const auto& command : kNodeCommands) {
-    if (command.name == name) return &command;
-  }
-  return nullptr;
+// Commands the node itself implements (the data commands live in
+// data_commands.cpp): their arities and flags come from the command table
+// COMMAND reports. Subcommand entries ("cluster|info") are not commands.
+const CommandEntry* find_node_command(std::string_view name) {
+  if (name.find('|') != std::string_view::npos) return nullptr;
+  return find_command(name);
 }
 
 bool arity_ok(int arity, std::size_t argc) {
@@ -56,7 +41,7 @@ std::string unknown_command_error(const Node::Command& args) {
 
 bool is_write(const std::string& name) {
   if (const CommandSpec* spec = find_data_command(name)) return spec->write;
-  if (const NodeCommand* command = find_node_command(name)) return command->write;
+  if (const CommandEntry* command = find_node_command(name)) return command->write();
   return false;
 }
 
@@ -132,6 +117,9 @@ Node::Route Node::route(const Client& client, const std::vector<const Command*>&
     if (multiple_keys && missing_keys > 0) {
       return {false, reply::error("TRYAGAIN Multiple keys request during rehashing of slot")};
     }
+    // A redirected client's ASKING was honoured: the campaigns count this (the
+    // importing end of a migration serving a live key) as a state to reach.
+    if (client.asking) env_.trace("asking_served", "slot=" + std::to_string(slot));
     return {};
   }
   // A replica serves reads of its primary's slots to READONLY clients.
@@ -153,6 +141,11 @@ bool Node::is_write_request(const Client& client, const std::string& name) const
 
 std::string Node::process(Client& client, Command& args) {
   const std::string name = lowercase(args[0]);
+  // QUIT comes before every other check, as in Redis: +OK, then the connection closes.
+  if (name == "quit") {
+    client.close_after_reply = true;
+    return reply::ok();
+  }
   // One command at a time, as in Redis's single thread: wait for a blocked
   // one. A primary handing over in a manual failover holds writes until it is
   // done; once it has become a replica they are redirected.
@@ -168,11 +161,16 @@ std::string Node::process(Client& client, Command& args) {
   busy_ = true;
   std::string result;
   const CommandSpec* data_spec = find_data_command(name);
-  const NodeCommand* node_spec = data_spec == nullptr ? find_node_command(name) : nullptr;
+  const CommandEntry* node_spec = data_spec == nullptr ? find_node_command(name) : nullptr;
   const int arity = data_spec != nullptr ? data_spec->arity : node_spec != nullptr ? node_spec->arity : 0;
-  // CLUSTER subcommands are commands of their own in Redis 7: checked up front too.
-  const std::string subcommand_error =
-      name == "cluster" && arity_ok(arity, args.size()) ? cluster_subcommand_error(args) : std::string();
+  // Subcommands are commands of their own in Redis 7: checked up front too.
+  const bool container = name == "cluster" || name == "client" || name == "config" || name == "command";
+  std::string subcommand_error;
+  if (container && args.size() >= 2 && arity_ok(arity, args.size())) {
+    subcommand_error = name == "cluster" ? cluster_subcommand_error(args) : container_subcommand_error(name, args);
+  }
+  client.last_command = container && args.size() >= 2 ? name + "|" + lowercase(args[1]) : name;
+  client.last_active = env_.now();
   if (data_spec == nullptr && node_spec == nullptr) {
     result = unknown_command_error(args);
     if (client.in_multi) client.multi_dirty = true;
@@ -182,7 +180,7 @@ std::string Node::process(Client& client, Command& args) {
   } else if (!subcommand_error.empty()) {
     result = subcommand_error;
     if (client.in_multi) client.multi_dirty = true;
-  } else if (!client.authenticated && name != "auth") {
+  } else if (!client.authenticated && !(node_spec != nullptr && node_spec->has_flag("no_auth"))) {
     result = reply::error("NOAUTH Authentication required.");
   } else if (client.in_multi && name != "exec" && name != "discard" && name != "multi") {
     Route r = route(client, {&args}, false);
@@ -263,17 +261,11 @@ std::string Node::execute(Client& client, const std::string& name, Command& args
   if (name == "replconf") return replconf_command(client, args);
   if (name == "psync" || name == "sync") return reply::error("ERR Command not allowed inside a transaction");
   if (name == "info") return info_reply(args);
-  if (name == "auth") {
-    if (config_.requirepass.empty()) {
-      return reply::error("ERR AUTH <password> called without any password configured for the default user. "
-                          "Are you sure your configuration is correct?");
-    }
-    if (args.size() == 2 && args[1] == config_.requirepass) {
-      client.authenticated = true;
-      return reply::ok();
-    }
-    return reply::error("WRONGPASS invalid username-password pair or user is disabled.");
-  }
+  if (name == "auth") return auth_command(client, args);
+  if (name == "hello") return hello_command(client, args);
+  if (name == "command") return command_command(args);
+  if (name == "client") return client_command(client, args);
+  if (name == "config") return config_command(args);
   if (name == "select") {
     if (args[1] == "0") return reply::ok();
     if (config_.cluster_enabled) return reply::error("ERR SELECT is not allowed in cluster mode");

@@ -138,7 +138,7 @@ std::string Node::info_reply(const Command& args) const {
     line("redis_version", "7.0.15");
     line("redis_mode", config_.cluster_enabled ? "cluster" : "standalone");
     line("tcp_port", std::to_string(config_.port));
-    line("uptime_in_seconds", std::to_string(env_.now() / 1'000'000'000));
+    line("uptime_in_seconds", std::to_string((env_.now() - started_at_) / 1'000'000'000));
   }
   if (wants("stats")) {
     if (!text.empty()) text += "\r\n";

@@ -50,6 +50,12 @@ void Outbox::write_loop() {
     if (closed_) return;
     // Take the whole queue at once: one write per wakeup keeps event counts low.
     std::string batch;
+    if (queue_.size() == 1) {  // the usual case: no copy
+      batch = std::move(queue_.front());
+      queue_.pop_front();
+    } else {
+      batch.reserve(pending_bytes_);
+    }
     while (!queue_.empty()) {
       batch += queue_.front();
       queue_.pop_front();

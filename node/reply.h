@@ -18,7 +18,7 @@ inline void append_number_line(std::string& out, char type, std::int64_t value) 
   char* end = std::to_chars(line + 1, line + sizeof line - 2, value).ptr;
   *end++ = '\r';
   *end++ = '\n';
-  out.append(line, end);
+  out.append(line, static_cast<std::size_t>(end - line));  // (pointer, size): the (first, last) form goes through replace()
 }
 inline void append_integer(std::string& out, std::int64_t value) { append_number_line(out, ':', value); }
 inline void append_array_header(std::string& out, std::size_t count) {
@@ -27,7 +27,7 @@ inline void append_array_header(std::string& out, std::size_t count) {
 inline void append_bulk(std::string& out, std::string_view data) {
   append_number_line(out, '$', static_cast<std::int64_t>(data.size()));
   out.append(data);
-  out += "\r\n";
+  out.append("\r\n", 2);
 }
 
 inline std::string simple(std::string_view text) { return "+" + std::string(text) + "\r\n"; }

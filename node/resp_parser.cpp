@@ -1,6 +1,7 @@
 #include "node/resp_parser.h"
 
 #include <algorithm>
+#include <array>
 #include <limits>
 
 namespace slotsim::node {
@@ -156,10 +157,16 @@ ParsedRequest parse_multibulk(std::string_view input, const RespLimits& limits) 
   const auto wanted = static_cast<std::uint64_t>(*count);
   // Views into input until the request is complete: an incomplete request costs
   // no copies, and the reservation is bounded by what has arrived.
+  // Short commands (nearly all) keep their views on the stack.
+  std::array<std::string_view, 8> small;
+  std::size_t small_count = 0;
+  const bool is_small = wanted <= small.size();
   std::vector<std::string_view> views;
-  views.reserve(static_cast<std::size_t>(
-      std::min<std::uint64_t>({wanted, kMaxArgReserve, (input.size() - pos) / kMinElementBytes + 1})));
-  while (views.size() < wanted) {
+  if (!is_small) {
+    views.reserve(static_cast<std::size_t>(
+        std::min<std::uint64_t>({wanted, kMaxArgReserve, (input.size() - pos) / kMinElementBytes + 1})));
+  }
+  while ((is_small ? small_count : views.size()) < wanted) {
     const std::size_t cr = find_before_nul(input, pos, '\r');
     if (cr == kNotFound) {
       if (input.size() - pos > limits.max_inline_bytes) return make_error(input, "too big bulk count string");
@@ -183,13 +190,21 @@ ParsedRequest parse_multibulk(std::string_view input, const RespLimits& limits) 
     const auto bulk = static_cast<std::size_t>(*length);
     // The data plus two terminator bytes must have arrived (written to avoid overflow).
     if (input.size() - pos < bulk || input.size() - pos - bulk < 2) return {};
-    views.push_back(input.substr(pos, bulk));
+    if (is_small) {
+      small[small_count++] = input.substr(pos, bulk);
+    } else {
+      views.push_back(input.substr(pos, bulk));
+    }
     pos += bulk + 2;
   }
   ParsedRequest out;
   out.status = ParsedRequest::Status::command;
   out.consumed = pos;
-  out.args.assign(views.begin(), views.end());
+  if (is_small) {
+    out.args.assign(small.begin(), small.begin() + static_cast<std::ptrdiff_t>(small_count));
+  } else {
+    out.args.assign(views.begin(), views.end());
+  }
   return out;
 }
 

@@ -18,6 +18,13 @@ class SlotBitmap {
  public:
   static constexpr std::size_t kBits = 16384;
   static constexpr std::size_t kBytes = kBits / 8;
+  static constexpr std::size_t kWords = kBits / 64;
+
+  // Slots 64 * w .. 64 * w + 63, slot 64 * w in bit 0: for loops that skip
+  // whole words where nothing is to be done.
+  std::uint64_t word(std::size_t w) const { return words_[w]; }
+  void clear_bits(std::size_t w, std::uint64_t mask) { words_[w] &= ~mask; }
+  void set_bits(std::size_t w, std::uint64_t mask) { words_[w] |= mask; }
 
   bool test(std::size_t slot) const { return (words_[slot / 64] >> (slot % 64)) & 1u; }
   void set(std::size_t slot, bool on = true) {
@@ -119,7 +126,6 @@ class SlotBitmap {
   }
 
  private:
-  static constexpr std::size_t kWords = kBits / 64;
   std::array<std::uint64_t, kWords> words_{};
 };
 

@@ -8,6 +8,7 @@
 // shard's new primary, an import follows the source shard's new primary, and
 // an importing primary takes the slot once the source stops claiming it.
 #include <algorithm>
+#include <bit>
 
 #include "node/node.h"
 
@@ -32,6 +33,10 @@ void Node::delete_keys_in_slot(int slot) {
   if (!deletes.empty()) {
     env_.trace("slot_keys_dropped", "slot=" + std::to_string(slot) + " keys=" + std::to_string(deletes.size()));
   }
+  // Bug lost-slot-delete-not-replicated (redis#10967, before #11084): the
+  // deletes stay local, so the replicas keep keys their primary dropped and a
+  // failover brings them back.
+  if (config_.variants.has(Bug::lost_slot_delete_not_replicated)) return;
   propagate(deletes);
 }
 
@@ -53,8 +58,26 @@ void Node::update_slots_config_with(const std::string& sender_id, std::uint64_t 
   const std::uint16_t sender_index = cluster_.find_owner_index(sender_id);
   std::uint16_t cached_owner_index = ClusterState::kNeverOwner;
   const ClusterNode* cached_owner_node = nullptr;  // nodes_ does not change in this loop
+  // Whole words first: in most, every slot is claimed and owned by the sender
+  // already, or neither, and none migrates (this runs for every ping).
+  SlotSet migrations;
+  if (replicated_migrations) {
+    for (const auto& entry : cluster_.migrating()) migrations.set(static_cast<std::size_t>(entry.first));
+    for (const auto& entry : cluster_.importing()) migrations.set(static_cast<std::size_t>(entry.first));
+  }
+  const SlotSet& sender_owned = cluster_.slot_set(sender_id);  // in step with owner_index()
   for (int slot = 0; slot < kSlotCount; ++slot) {
     const auto bit = static_cast<std::size_t>(slot);
+    if (bit % 64 == 0) {
+      const std::size_t w = bit / 64;
+      const std::uint64_t claimed_word = claimed.word(w);
+      if (claimed_word == sender_owned.word(w) && migrations.word(w) == 0) {
+        cluster_.owner_not_claiming.clear_bits(w, claimed_word);
+        sender_slots += static_cast<std::size_t>(std::popcount(claimed_word));
+        slot += 63;
+        continue;
+      }
+    }
     const bool owned_by_sender = cluster_.owner_index(slot) == sender_index;
     if (claimed.test(bit)) {
       if (owned_by_sender) {

@@ -196,6 +196,8 @@ CampaignResult run_campaign(const CampaignOptions& options,
       o.verdict = run.verdict;
       o.invariant = run.invariant;
       o.run_id = run.id;
+      o.wall_ms = run.wall_ms;
+      o.sim_ns = run.sim_ns;
       o.resumed = true;
       recorded[i].emplace(run.seed, o);
     }

@@ -8,6 +8,7 @@
 #include "cluster/convergence.h"
 #include "cluster/invariant_monitor.h"
 #include "cluster/sim_cluster.h"
+#include "runner/danger_tracker.h"
 #include "env/function_service.h"
 #include "runner/fault_injector.h"
 #include "workload/cluster_operator.h"
@@ -67,17 +68,29 @@ RunResult run_scenario(const Scenario& scenario, std::uint64_t seed, const RunOp
     if (it == coverage.end()) it = coverage.emplace(e.kind, 0).first;
     ++it->second;
   });
+  DangerTracker danger(coverage);
+  options.world.trace_listeners.push_back([&danger](const sim::TraceEvent& e) { danger.on_event(e); });
   if (run_options.on_event) options.world.trace_listeners.push_back(run_options.on_event);
   cluster::SimCluster c(options);
   RunResult result;
-  cluster::InvariantMonitor monitor(c);
-  workload::HistoryRecorder recorder([&] { return c.world().now(); }, [&c](const Address& node) {
-    const node::Node* n = c.has_node(node.host) ? c.node(node.host) : nullptr;
+  // Snapshots every 200 ms (half the cost of 100 ms; S5's bound grows with the period).
+  cluster::InvariantMonitor monitor(c, ms(200));
+  // The probe runs once per acknowledged operation: node names resolve to
+  // processes once, in a small cache, instead of two map lookups per call.
+  workload::HistoryRecorder recorder([&] { return c.world().now(); },
+                                     [&c, known = std::vector<std::pair<std::string, sim::ProcessId>>()](
+                                         const Address& node) mutable {
+    auto it = std::find_if(known.begin(), known.end(), [&](const auto& entry) { return entry.first == node.host; });
+    if (it == known.end()) {
+      if (!c.has_node(node.host)) return std::optional<checker::WriteAck>();
+      it = known.insert(known.end(), {node.host, c.process(node.host)});
+    }
+    const node::Node* n = dynamic_cast<const node::Node*>(c.world().service(it->second));
     if (n == nullptr) return std::optional<checker::WriteAck>();
     checker::WriteAck ack;
     ack.node_id = n->cluster().myself_id();
     ack.offset = n->repl_offset();
-    return std::optional<checker::WriteAck>(ack);
+    return std::optional<checker::WriteAck>(std::move(ack));
   });
   workload::WorkloadOptions load = scenario.workload;
   std::vector<Address> addresses;
@@ -119,6 +132,7 @@ RunResult run_scenario(const Scenario& scenario, std::uint64_t seed, const RunOp
   if (!scenario.plan.empty()) {
     c.world().add_process("operator", function_process([&](Env& env) {
       workload::ClusterOperator op(env, addresses);
+      op.set_variants(scenario.variants);
       op.on_phase([&](workload::MovePhase phase, int, const std::string& source, const std::string& target) {
         injector.on_phase(phase, source, target);
       });
@@ -160,6 +174,7 @@ RunResult run_scenario(const Scenario& scenario, std::uint64_t seed, const RunOp
   bool fixed = false;
   c.world().add_process("fixer", function_process([&](Env& env) {
     workload::ClusterOperator op(env, addresses);
+    op.set_variants(scenario.variants);
     op.fix();
     fixed = true;
   }));
@@ -181,7 +196,11 @@ RunResult run_scenario(const Scenario& scenario, std::uint64_t seed, const RunOp
     client::ClusterClientOptions client_options;
     client_options.seeds = addresses;
     client::ClusterClient client(env, client_options);
+    std::vector<std::string> keys;
     for (const auto& key : workload::workload_keys(load)) {
+      for (auto& name : recorder.generation_names(key)) keys.push_back(std::move(name));
+    }
+    for (const auto& key : keys) {
       for (int attempt = 0; attempt < 10; ++attempt) {
         recorder.record(1'000'000, checker::EventType::invoke, checker::Function::read, key, {});
         const auto r = client.call(lists ? std::vector<std::string>{"LRANGE", key, "0", "-1"}

@@ -246,7 +246,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file_name) {
   if (root.has("cluster")) {
     Table c(root.at("cluster"), "cluster");
     c.allow({"primaries", "replicas", "node_timeout", "appendfsync", "asking", "migration_state_replication",
-             "buggify"});
+             "buggify", "bug"});
     s.primaries = static_cast<int>(c.integer("primaries", s.primaries, 1, 20));
     s.replicas = static_cast<int>(c.integer("replicas", s.replicas, 0, 5));
     s.node_timeout = c.duration("node_timeout", s.node_timeout);
@@ -257,6 +257,14 @@ Scenario parse_scenario(const std::string& text, const std::string& file_name) {
     s.variants.set("asking", c.choice("asking", "required", {"required", "none"}));
     s.variants.set("migration_state_replication", c.choice("migration_state_replication", "off", {"off", "on"}));
     s.buggify = c.boolean("buggify", false);
+    // One zoo bug as a string, or several as an array (README: the bug zoo).
+    if (c.has("bug")) {
+      const auto& v = c.at("bug");
+      const std::vector<std::string> names = v.is_string() ? std::vector<std::string>{v.as_string().str} : c.strings("bug");
+      for (const std::string& name : names) {
+        if (auto error = s.variants.enable_bug(name)) fail(v, "cluster.bug", *error);
+      }
+    }
   }
   if (root.has("network")) {
     Table n(root.at("network"), "network");
@@ -322,9 +330,10 @@ Scenario parse_scenario(const std::string& text, const std::string& file_name) {
         step.phase = t.choice("phase", "", {"after_importing", "after_migrating", "midway", "between_setslot_node",
                                             "during_broadcast"});
         step.side = t.choice("side", "source", {"source", "target", "both"});
-        if (step.action != "crash" && step.action != "pause" && step.action != "isolate") {
-          fail(t.at("action"), t.field("action"), "a phase fault crashes, pauses or isolates a node (got \"" +
-                                                       step.action + "\")");
+        const std::set<std::string> on_nodes = {"crash", "pause", "isolate", "slow", "clog", "reset"};
+        if (on_nodes.count(step.action) == 0) {
+          fail(t.at("action"), t.field("action"),
+               "a phase fault crashes, pauses, isolates, slows, clogs or resets a node (got \"" + step.action + "\")");
         }
       } else {
         step.at = t.duration("at", 0);

@@ -5,7 +5,8 @@
 //   name = "asking-race"                  # default: the file name
 //   duration = "30s"
 //   [cluster]    primaries, replicas, node_timeout, appendfsync, buggify,
-//                asking = "required"|"none", migration_state_replication = "off"|"on"
+//                asking = "required"|"none", migration_state_replication = "off"|"on",
+//                bug = "vote-twice" or ["a", "b"] (the zoo, node/variants.h)
 //   [workload]   kind = "list-append"|"register"|"counter", clients,
 //                client_kind = "smart"|"dumb"|"no_asking", keys (list) or key_count,
 //                think_time, read_fraction, wait_replicas

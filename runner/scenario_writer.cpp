@@ -73,6 +73,13 @@ std::string to_toml(const Scenario& s) {
   line("migration_state_replication",
        quote(s.variants.migration_state_replication == node::Variants::MigrationStateReplication::on ? "on" : "off"));
   line("buggify", s.buggify ? "true" : "false");
+  if (s.variants.bugs != 0) {
+    std::vector<std::string> bugs;
+    for (std::size_t i = 2; i < node::kBugCatalog.size(); ++i) {
+      if (s.variants.has(static_cast<node::Bug>(i - 2))) bugs.emplace_back(node::kBugCatalog[i].name);
+    }
+    line("bug", quoted_list(bugs));
+  }
 
   out += "\n[network]\n";
   line("latency", quote(latency_name(s.latency.kind)));

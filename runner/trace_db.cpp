@@ -585,6 +585,17 @@ std::optional<RunRecord> TraceDb::load_run(std::int64_t id) {
   return run;
 }
 
+std::map<std::string, std::int64_t> TraceDb::coverage_run_counts(const std::string& label,
+                                                                const std::string& build_id) {
+  Statement select(db_, path_,
+                   "SELECT c.mark, COUNT(DISTINCT c.run_id) FROM coverage c JOIN runs r ON r.id = c.run_id "
+                   "WHERE r.campaign = ?1 AND r.build_id = ?2 AND r.parent_run IS NULL GROUP BY c.mark");
+  select.bind(1, label).bind(2, build_id);
+  std::map<std::string, std::int64_t> counts;
+  while (select.step()) counts.emplace(select.text(0), select.integer(1));
+  return counts;
+}
+
 std::set<std::uint64_t> TraceDb::finished_seeds(const std::string& scenario_text, const std::string& build_id,
                                                 bool swarm) {
   Statement select(db_, path_, std::string("SELECT seed FROM runs") + kWhereFinished);

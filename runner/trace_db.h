@@ -118,6 +118,9 @@ class TraceDb {
   // or coverage), in insertion order: what a resumed campaign reports for
   // the seeds it skips.
   std::vector<RunRecord> recorded_runs(const std::string& scenario_text, const std::string& build_id, bool swarm);
+  // For each coverage mark: how many runs of the campaign `label` on build
+  // `build_id` reached it (shrunk runs excluded).
+  std::map<std::string, std::int64_t> coverage_run_counts(const std::string& label, const std::string& build_id);
   const std::string& path() const { return path_; }
 
  private:

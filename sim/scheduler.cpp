@@ -71,7 +71,11 @@ Scheduler::~Scheduler() {
 
 void Scheduler::push(Event event) {
   event.seq = next_seq_++;
-  queue_.push(event);
+  if (event.time == now_ && !event.tracked) {
+    now_queue_.push_back(event);
+  } else {
+    queue_.push(event);
+  }
 }
 
 void Scheduler::at(Nanos time, std::function<void()> fn) {
@@ -96,6 +100,7 @@ FiberId Scheduler::spawn(std::string name, OwnerId owner, std::function<void()> 
   } else {
     id = static_cast<FiberId>(fibers_.size());
     fibers_.push_back(std::make_unique<Fiber>());
+    queue_.tracked_pos.resize(fibers_.size(), 0);
   }
   Fiber& f = *fibers_[id];
   f.body = std::move(body);
@@ -107,6 +112,7 @@ FiberId Scheduler::spawn(std::string name, OwnerId owner, std::function<void()> 
   f.unwinding = false;
   f.blocks_while_unwinding = 0;
   f.timed_out = false;
+  f.has_deadline = false;
   boost::context::stack_context stack;
   f.context = boost::context::fiber(
       std::allocator_arg, RecordingAllocator{&stacks_, &stack},
@@ -171,8 +177,28 @@ void Scheduler::schedule_resume(FiberId id, Nanos time, bool timed_out) {
   push(Event{std::max(time, now_), 0, EventKind::resume, timed_out, id, fibers_[id]->wait_seq, 0});
 }
 
+void Scheduler::schedule_deadline(FiberId id, Nanos time) {
+  Fiber& f = *fibers_[id];
+  // At most one per fiber: a wait or sleep blocks once, and its wake-up drops it.
+  if (f.has_deadline) drop_deadline(id);
+  Event event{std::max(time, now_), 0, EventKind::resume, true, id, f.wait_seq, 0};
+  event.tracked = true;
+  f.has_deadline = true;
+  push(event);
+}
+
+void Scheduler::drop_deadline(FiberId id) {
+  Fiber& f = *fibers_[id];
+  if (!f.has_deadline) return;
+  f.has_deadline = false;
+  queue_.remove_at(queue_.tracked_pos[id]);
+}
+
 void Scheduler::switch_into(FiberId id) {
   Fiber& f = *fibers_[id];
+  // Woken (by a notify, a kill or its own deadline): a deadline still queued
+  // would only be a stale wake-up, so it leaves the queue now.
+  if (f.has_deadline) drop_deadline(id);
   current_ = id;
   f.state = FiberState::running;
   asan_start_switch(&main_fake_stack_, f.stack_bottom, f.stack_size);
@@ -220,7 +246,7 @@ void Scheduler::release(FiberId id) {
 void Scheduler::sleep_until(Nanos deadline) {
   if (current_ == kNoFiber) misuse("sleep outside a fiber");
   SLOTSIM_RETURN_IF_KILLED();
-  schedule_resume(current_, deadline, true);
+  schedule_deadline(current_, deadline);
   suspend();
 }
 
@@ -238,7 +264,7 @@ bool Scheduler::wait(WaitList& list, Nanos deadline) {
     });
   }
   list.waiters_.push_back({current_, f.wait_seq});
-  if (deadline != kForever) schedule_resume(current_, deadline, true);
+  if (deadline != kForever) schedule_deadline(current_, deadline);
   suspend();
   return !f.timed_out;
 }
@@ -278,6 +304,7 @@ void Scheduler::set_paused(OwnerId owner, bool paused) {
   if (!paused) {
     for (Event event : held_[owner]) {
       event.time = now_;
+      event.tracked = false;  // a held deadline is only a wake-up now
       push(event);
     }
     held_[owner].clear();
@@ -297,9 +324,20 @@ void Scheduler::dispatch_resume(const Event& event) {
 }
 
 bool Scheduler::step() {
-  if (queue_.empty()) return false;
-  const Event event = queue_.top();
-  queue_.pop();
+  Event event;
+  if (now_head_ != now_queue_.size() && (queue_.empty() || Later{}(queue_.top(), now_queue_[now_head_]))) {
+    event = now_queue_[now_head_++];
+    if (now_head_ == now_queue_.size()) {
+      now_queue_.clear();
+      now_head_ = 0;
+    }
+  } else if (!queue_.empty()) {
+    event = queue_.top();
+    queue_.pop();
+  } else {
+    return false;
+  }
+  if (event.tracked) fibers_[event.fiber]->has_deadline = false;  // it left the queue
   now_ = event.time;
   ++dispatched_;
   if (event.kind == EventKind::resume) {
@@ -316,12 +354,12 @@ bool Scheduler::step() {
 }
 
 void Scheduler::run_until(Nanos time) {
-  while (!queue_.empty() && queue_.top().time <= time) step();
+  while (has_event() && next_time() <= time) step();
   now_ = std::max(now_, time);
 }
 
 bool Scheduler::run_until(Nanos time, const std::function<bool()>& halt) {
-  while (!queue_.empty() && queue_.top().time <= time) {
+  while (has_event() && next_time() <= time) {
     if (halt()) return false;
     step();
   }

@@ -97,7 +97,7 @@ class Scheduler {
   // false then (replay stops at the first event that differs).
   bool run_until(Nanos time, const std::function<bool()>& halt);
   void run_while(const std::function<bool()>& keep_going);
-  bool idle() const { return queue_.empty(); }
+  bool idle() const { return queue_.empty() && now_head_ == now_queue_.size(); }
 
  private:
   enum class EventKind : std::uint8_t { resume, callback };
@@ -111,6 +111,7 @@ class Scheduler {
     FiberId fiber;           // resume
     std::uint64_t wait_seq;  // resume: matches the fiber's current wait
     std::uint32_t callback;  // callback: slot index
+    bool tracked = false;    // resume: the fiber's pending deadline, removed from the queue when it wakes otherwise
   };
   struct Later {
     bool operator()(const Event& a, const Event& b) const {
@@ -130,6 +131,7 @@ class Scheduler {
     bool unwinding = false;  // FiberKilled was thrown in it
     int blocks_while_unwinding = 0;
     bool timed_out = false;
+    bool has_deadline = false;  // a tracked deadline event of this fiber is in the queue
     void* asan_fake_stack = nullptr;
     const void* stack_bottom = nullptr;
     std::size_t stack_size = 0;
@@ -137,6 +139,10 @@ class Scheduler {
 
   void push(Event event);
   void schedule_resume(FiberId id, Nanos time, bool timed_out);
+  // Schedules the current wait's deadline as a tracked event.
+  void schedule_deadline(FiberId id, Nanos time);
+  // Drops the fiber's pending deadline from the queue: it is waking for another reason.
+  void drop_deadline(FiberId id);
   void dispatch_resume(const Event& event);
   void switch_into(FiberId id);
   void suspend();  // from the running fiber back to the scheduler
@@ -153,25 +159,45 @@ class Scheduler {
   // (time, seq) is a total order, so events leave in exactly the same order.
   class EventQueue {
    public:
+    // Where a tracked event sits in the heap, by fiber (see Event::tracked).
+    std::vector<std::uint32_t> tracked_pos;
+
     bool empty() const { return heap_.empty(); }
+    std::size_t size() const { return heap_.size(); }
     const Event& top() const { return heap_.front(); }
+    const Event& at(std::size_t i) const { return heap_[i]; }
     void push(const Event& event) {
-      std::size_t i = heap_.size();
       heap_.push_back(event);
+      sift_up(heap_.size() - 1, event);
+    }
+    void pop() { remove_at(0); }
+    void remove_at(std::size_t i) {
+      const Event last = heap_.back();
+      heap_.pop_back();
+      if (i == heap_.size()) return;
+      if (i > 0 && Later{}(heap_[(i - 1) / kArity], last)) {
+        sift_up(i, last);
+      } else {
+        sift_down(i, last);
+      }
+    }
+
+   private:
+    void place(std::size_t i, const Event& event) {
+      heap_[i] = event;
+      if (event.tracked) tracked_pos[event.fiber] = static_cast<std::uint32_t>(i);
+    }
+    void sift_up(std::size_t i, const Event& event) {
       while (i > 0) {
         const std::size_t parent = (i - 1) / kArity;
         if (!Later{}(heap_[parent], event)) break;
-        heap_[i] = heap_[parent];
+        place(i, heap_[parent]);
         i = parent;
       }
-      heap_[i] = event;
+      place(i, event);
     }
-    void pop() {
-      const Event last = heap_.back();
-      heap_.pop_back();
+    void sift_down(std::size_t i, const Event& event) {
       const std::size_t n = heap_.size();
-      if (n == 0) return;
-      std::size_t i = 0;
       for (;;) {
         const std::size_t first = i * kArity + 1;
         if (first >= n) break;
@@ -180,18 +206,25 @@ class Scheduler {
         for (std::size_t c = first + 1; c < end; ++c) {
           if (Later{}(heap_[best], heap_[c])) best = c;
         }
-        if (!Later{}(last, heap_[best])) break;
-        heap_[i] = heap_[best];
+        if (!Later{}(event, heap_[best])) break;
+        place(i, heap_[best]);
         i = best;
       }
-      heap_[i] = last;
+      place(i, event);
     }
 
-   private:
     static constexpr std::size_t kArity = 4;
     std::vector<Event> heap_;
   };
   EventQueue queue_;
+  // Events due at the current instant (wake-ups, yields, at(now)) skip the
+  // heap: pushed at now_ they come after every queued event of now_ (a larger
+  // seq) and before every later one, so a FIFO beside the heap keeps the
+  // (time, seq) order exactly. Tracked deadlines always go to the heap.
+  std::vector<Event> now_queue_;
+  std::size_t now_head_ = 0;
+  bool has_event() const { return now_head_ != now_queue_.size() || !queue_.empty(); }
+  Nanos next_time() const { return now_head_ != now_queue_.size() ? now_queue_[now_head_].time : queue_.top().time; }
   std::vector<std::function<void()>> callbacks_;
   std::vector<std::uint32_t> free_callbacks_;
   std::vector<std::unique_ptr<Fiber>> fibers_;

@@ -187,12 +187,22 @@ Nanos clamp_nanos(__int128 value) {
 }
 
 __int128 wide_local_time(__int128 true_time, Nanos offset, std::int64_t drift_ppm) {
+  if (drift_ppm == 0) return true_time + offset;
+  // The product usually fits 64 bits: divide there (a multiply by a constant,
+  // not a 128-bit division call); truncation toward zero is the same either way.
+  constexpr __int128 kLimit = __int128{1} << 62;
+  if (true_time > -kLimit && true_time < kLimit) {
+    std::int64_t product;
+    if (!__builtin_mul_overflow(static_cast<std::int64_t>(true_time), drift_ppm, &product)) {
+      return true_time + product / 1'000'000 + offset;
+    }
+  }
   return true_time + true_time * drift_ppm / 1'000'000 + offset;
 }
 
 }  // namespace
 
-Nanos World::local_time(ProcessId id, Nanos true_time) const {
+Nanos World::local_time_skewed(ProcessId id, Nanos true_time) const {
   const Process& p = processes_[id];
   return clamp_nanos(wide_local_time(true_time, p.clock_offset, p.clock_drift_ppm));
 }
@@ -201,8 +211,15 @@ Nanos World::true_time(ProcessId id, Nanos local) const {
   if (local == kForever) return kForever;
   const Process& p = processes_[id];
   const __int128 shifted = static_cast<__int128>(local) - p.clock_offset;
+  if (p.clock_drift_ppm == 0) return clamp_nanos(shifted);  // exact: the loop below would not move it
   const __int128 scale = 1'000'000 + p.clock_drift_ppm;  // > 0: drift is bounded in set_clock
-  __int128 result = shifted * 1'000'000 / scale;
+  __int128 result;
+  constexpr __int128 kLimit = std::int64_t{1} << 42;  // shifted * 1e6 then fits 64 bits
+  if (shifted > -kLimit && shifted < kLimit) {
+    result = static_cast<std::int64_t>(shifted) * 1'000'000 / static_cast<std::int64_t>(scale);
+  } else {
+    result = shifted * 1'000'000 / scale;
+  }
   // Round up, so that a deadline is never reached early on the local clock;
   // integer division is off by at most a couple of nanoseconds.
   for (int i = 0; i < 4 && wide_local_time(result, p.clock_offset, p.clock_drift_ppm) < local; ++i) ++result;

@@ -121,19 +121,41 @@ OperatorResult ClusterOperator::create(int primaries, Nanos settle) {
 }
 
 OperatorResult ClusterOperator::migrate_keys(const Address& from, const Address& to, int slot, int batch,
-                                             const std::function<void()>& after_first_batch) {
+                                             const std::function<void()>& after_first_batch, bool retry_timeouts) {
+  bool replace = false;
+  int retries = 0;
   for (bool first = true;; first = false) {
     const auto keys = call(from, {"CLUSTER", "GETKEYSINSLOT", std::to_string(slot), std::to_string(batch)});
     if (keys.error != IoError::ok || keys.reply.type != node::RespValue::Type::array) {
       return {false, from.to_string() + ": GETKEYSINSLOT " + std::to_string(slot) + " -> " + describe(keys)};
     }
     if (keys.reply.elements.empty()) return {};
-    std::vector<std::string> migrate = {"MIGRATE", to.host, std::to_string(to.port), "", "0", "5000", "KEYS"};
+    std::vector<std::string> migrate = {"MIGRATE", to.host, std::to_string(to.port), "", "0", "5000"};
+    if (replace) migrate.push_back("REPLACE");
+    migrate.push_back("KEYS");
     for (const auto& key : keys.reply.elements) migrate.push_back(key.text);
     const auto r = call(from, migrate);
     if (r.error != IoError::ok || r.reply.type == node::RespValue::Type::error) {
+      const bool busy = r.error == IoError::ok && r.reply.text.find("BUSYKEY") != std::string::npos;
+      const bool timed_out = r.error == IoError::timeout || (r.error == IoError::ok && r.reply.text.rfind("IOERR", 0) == 0);
+      // Bug migrate-dup-on-timeout (redis#1616/#2770, old redis-trib): a batch
+      // that timed out is taken as moved and a key the target already has as
+      // done, so the slot is finalized while the source still holds the only
+      // up-to-date copies; the target's epoch bump then makes the source drop them.
+      if (variants_.has(node::Bug::migrate_dup_on_timeout) && (busy || timed_out)) return {};
+      // The target may have applied the RESTOREs of a batch whose replies were
+      // lost (a timeout, or a reset the node's own retry then reports as
+      // BUSYKEY), while the source kept its copies and went on serving them:
+      // this same source (still the MIGRATING primary, or MIGRATE would be
+      // refused) holds the live copies, so the batch goes again, replacing.
+      if ((timed_out || busy) && retry_timeouts && retries < 3) {
+        replace = true;
+        ++retries;
+        continue;
+      }
       return {false, from.to_string() + ": " + describe(migrate) + " -> " + describe(r)};
     }
+    replace = false;
     // NOKEY: every listed key expired meanwhile; they will never move, so stop.
     if (r.reply.text == "NOKEY") return {};
     if (first && after_first_batch) after_first_batch();
@@ -193,15 +215,25 @@ OperatorResult ClusterOperator::move_slot(int slot, const Address& to, int batch
   if (auto r = expect_ok(source->address, {"CLUSTER", "SETSLOT", s, "MIGRATING", target->id}); !r.ok) return r;
   phase(MovePhase::after_migrating, slot, from, to);
   if (auto r = migrate_keys(source->address, target->address, slot, batch,
-                            [&] { phase(MovePhase::midway, slot, from, to); });
+                            [&] { phase(MovePhase::midway, slot, from, to); }, true);
       !r.ok) {
     return r;
   }
-  // The target first: once it owns the slot, nothing can send clients back to a dead end.
-  if (auto r = expect_ok(target->address, {"CLUSTER", "SETSLOT", s, "NODE", target->id}); !r.ok) return r;
-  phase(MovePhase::between_setslot_node, slot, from, to);
-  if (auto r = expect_ok(source->address, {"CLUSTER", "SETSLOT", s, "NODE", target->id}); !r.ok) return r;
-  phase(MovePhase::during_broadcast, slot, from, to);
+  if (variants_.has(node::Bug::finalize_source_first)) {
+    // Bug finalize-source-first (redis#7116, before redis#10381): the source
+    // gives the slot up before the target, without any epoch bump, so a
+    // target lost now leaves the slot to nobody.
+    if (auto r = expect_ok(source->address, {"CLUSTER", "SETSLOT", s, "NODE", target->id}); !r.ok) return r;
+    phase(MovePhase::between_setslot_node, slot, from, to);
+    if (auto r = expect_ok(target->address, {"CLUSTER", "SETSLOT", s, "NODE", target->id}); !r.ok) return r;
+    phase(MovePhase::during_broadcast, slot, from, to);
+  } else {
+    // The target first: once it owns the slot, nothing can send clients back to a dead end.
+    if (auto r = expect_ok(target->address, {"CLUSTER", "SETSLOT", s, "NODE", target->id}); !r.ok) return r;
+    phase(MovePhase::between_setslot_node, slot, from, to);
+    if (auto r = expect_ok(source->address, {"CLUSTER", "SETSLOT", s, "NODE", target->id}); !r.ok) return r;
+    phase(MovePhase::during_broadcast, slot, from, to);
+  }
   for (const auto& info : view) {
     if (!info.primary || &info == source || &info == target) continue;
     call(info.address, {"CLUSTER", "SETSLOT", s, "NODE", target->id});  // best effort: gossip spreads it anyway
@@ -298,7 +330,13 @@ OperatorResult ClusterOperator::fix_slot(const std::vector<NodeInfo>& view, int 
       // It may not even know the owner (Redis 7 ignores claims on a slot it imports).
       call(other->address, {"CLUSTER", "SETSLOT", s, "NODE", owner->id});
       if (auto r = expect_ok(other->address, {"CLUSTER", "SETSLOT", s, "IMPORTING", owner->id}); !r.ok) return r;
-      if (auto r = migrate_keys(other->address, owner->address, slot, 10, {}); !r.ok) return r;
+      // Bug abort-orphans-ask-writes (redis#4937): the aborted migration is
+      // closed with STABLE alone, stranding what the target received through
+      // MIGRATE and ASK on a node that does not own the slot.
+      const bool orphan = variants_.has(node::Bug::abort_orphans_ask_writes);
+      if (auto r = orphan ? OperatorResult{} : migrate_keys(other->address, owner->address, slot, 10, {}); !r.ok) {
+        return r;
+      }
       if (auto r = expect_ok(other->address, {"CLUSTER", "SETSLOT", s, "STABLE"}); !r.ok) return r;
     }
   }

@@ -19,6 +19,7 @@
 
 #include "client/resp_client.h"
 #include "env/env.h"
+#include "node/variants.h"
 
 namespace slotsim::workload {
 
@@ -50,6 +51,9 @@ class ClusterOperator {
   // point of the protocol, whatever the timing.
   using PhaseHook = std::function<void(MovePhase, int slot, const std::string& source, const std::string& target)>;
   void on_phase(PhaseHook hook) { phase_hook_ = std::move(hook); }
+  // The zoo's redis-cli bugs (finalize-source-first, migrate-dup-on-timeout,
+  // abort-orphans-ask-writes) are read from here; node bugs are ignored.
+  void set_variants(const node::Variants& variants) { variants_ = variants; }
   // CLUSTER FAILOVER [FORCE|TAKEOVER] on a replica; mode "" for the default.
   OperatorResult failover(const Address& replica, const std::string& mode = "");
   // Closes every open slot, as `redis-cli --cluster fix`: finishes a
@@ -74,12 +78,16 @@ class ClusterOperator {
  private:
   client::CallResult call(const Address& node, const std::vector<std::string>& args);
   OperatorResult expect_ok(const Address& node, const std::vector<std::string>& args);
+  // retry_timeouts: a batch that timed out or met BUSYKEY within this move
+  // is sent again at once with REPLACE (the source holds the live copies;
+  // the target's are stale ones from RESTOREs whose replies were lost).
+  // Without it either stops the move, as redis-cli without --cluster-replace
+  // (the fix: after a failover the target's copy may be the live one).
   OperatorResult migrate_keys(const Address& from, const Address& to, int slot, int batch,
-                              const std::function<void()>& after_first_batch);
+                              const std::function<void()>& after_first_batch, bool retry_timeouts = false);
   void phase(MovePhase phase, int slot, const Address& source, const Address& target);
   const NodeInfo* by_id(const std::vector<NodeInfo>& view, const std::string& id) const;
   OperatorResult fix_slot(const std::vector<NodeInfo>& view, int slot);
-  // A fresh view, the slot's owner in it and the node at `to` (null when absent).
   // Movable, not copyable: the pointers point into `view`'s buffer, which a move keeps.
   struct MoveEnds {
     MoveEnds() = default;
@@ -97,6 +105,7 @@ class ClusterOperator {
   Nanos command_timeout_;
   std::map<Address, std::unique_ptr<client::RespClient>> connections_;
   PhaseHook phase_hook_;
+  node::Variants variants_;
 };
 
 }  // namespace slotsim::workload

@@ -55,8 +55,59 @@ void HistoryRecorder::note_ack(std::size_t operation, const Address& node) {
   if (!probe_) return;
   if (auto ack = probe_(node)) {
     ack->time = clock_();
-    acks_[operation] = *ack;
+    // Operations mostly complete in the order they started: the end is the usual place.
+    acks_.insert_or_assign(acks_.end(), operation, std::move(*ack));
   }
+}
+
+std::string key_generation_name(const std::string& key, int generation) {
+  if (generation == 0) return key;
+  // Redis hashes the text between the first '{' and the first '}' after it when non-empty.
+  const auto open = key.find('{');
+  const auto close = open == std::string::npos ? std::string::npos : key.find('}', open + 1);
+  const std::string suffix = ":g" + std::to_string(generation);
+  if (close != std::string::npos && close > open + 1) return key + suffix;
+  if (key.find_first_of("{}") == std::string::npos) return "{" + key + "}" + suffix;
+  return {};
+}
+
+HistoryRecorder::Generation& HistoryRecorder::generation_of(const std::string& key) {
+  auto it = generations_.find(key);
+  if (it == generations_.end()) it = generations_.emplace(key, Generation{0, 0, key, {}}).first;
+  return it->second;
+}
+
+const std::string& HistoryRecorder::append_key(const std::string& key, int appends_per_key) {
+  Generation& g = generation_of(key);
+  if (appends_per_key > 0 && g.appends >= appends_per_key) {
+    std::string next = key_generation_name(key, g.number + 1);
+    if (!next.empty()) {
+      g.previous = std::move(g.current);
+      g.current = std::move(next);
+      ++g.number;
+      g.appends = 0;
+    }
+  }
+  ++g.appends;
+  return g.current;
+}
+
+const std::string& HistoryRecorder::read_key(const std::string& key, bool previous) {
+  Generation& g = generation_of(key);
+  return previous && !g.previous.empty() ? g.previous : g.current;
+}
+
+bool HistoryRecorder::has_previous_generation(const std::string& key) const {
+  const auto it = generations_.find(key);
+  return it != generations_.end() && !it->second.previous.empty();
+}
+
+std::vector<std::string> HistoryRecorder::generation_names(const std::string& key) const {
+  const auto it = generations_.find(key);
+  const int last = it == generations_.end() ? 0 : it->second.number;
+  std::vector<std::string> names;
+  for (int g = 0; g <= last; ++g) names.push_back(key_generation_name(key, g));
+  return names;
 }
 
 namespace {
@@ -122,9 +173,16 @@ void run_client(Env& env, const WorkloadOptions& options, std::int64_t process, 
   const std::vector<std::string> keys = workload_keys(options);
   // Values unique in the run: the client's number, then its own counter.
   std::int64_t next_value = process * 1'000'000'000LL;
+  const bool rotate = options.kind == WorkloadKind::list_append && options.appends_per_key > 0;
   while (!*stop) {
-    const std::string& key = keys[env.random_below(keys.size())];
+    const std::string& base = keys[env.random_below(keys.size())];
     const bool read = static_cast<double>(env.random_below(1'000'000)) < options.read_fraction * 1e6;
+    // One read in four of a rotated key checks the generation before: its last
+    // appends would otherwise never be read.
+    const std::string key =
+        !rotate ? base
+        : read  ? recorder.read_key(base, recorder.has_previous_generation(base) && env.random_below(4) == 0)
+                : recorder.append_key(base, options.appends_per_key);
     Function f = read ? Function::read : (options.kind == WorkloadKind::list_append ? Function::append : Function::write);
     std::vector<std::string> args;
     Value argument;

@@ -4,7 +4,10 @@
 // real-time order between clients is exact even when node clocks are skewed.
 //
 //   list_append - RPUSH of values unique in the run, LRANGE reads: lost,
-//                 duplicated and reordered writes show exactly.
+//                 duplicated and reordered writes show exactly. Keys rotate
+//                 as in Elle: a key takes a bounded number of appends, then
+//                 its next generation (same hash tag, so same slot) takes
+//                 over, which keeps every read (and the checker) short.
 //   register    - SET of unique values, GET: per-key linearizability.
 //   counter     - INCR and GET.
 //
@@ -42,7 +45,14 @@ struct WorkloadOptions {
   Nanos op_timeout = seconds(2);
   int wait_replicas = 0;           // 0: no WAIT
   Nanos wait_timeout = ms(100);
+  int appends_per_key = 32;        // list_append: then the key's next generation (0: never rotate)
 };
+
+// The name of generation `generation` of a workload key: the key itself for
+// generation 0, then a name in the same slot (the key's hash tag, or the
+// whole key as the tag when it has none). Empty when no such name exists (a
+// key with braces but no usable tag): that key never rotates.
+std::string key_generation_name(const std::string& key, int generation);
 
 // Collects the events of every client of a run, in the order they happen.
 // With a probe, it also notes where each write was acknowledged (the node
@@ -60,12 +70,32 @@ class HistoryRecorder {
   const std::map<std::size_t, checker::WriteAck>& acks() const { return acks_; }
   std::size_t operations_started() const { return started_; }
 
+  // Key rotation, shared by every client of the run (as Elle's generator):
+  // the name of `key` to append to now, counting the append.
+  const std::string& append_key(const std::string& key, int appends_per_key);
+  // The name to read: the current generation, or the one before when
+  // `previous` and there is one (so that a generation's last appends are
+  // still read after it retires).
+  const std::string& read_key(const std::string& key, bool previous);
+  bool has_previous_generation(const std::string& key) const;
+  // Every name `key` has had so far, generation 0 first (the final reads).
+  std::vector<std::string> generation_names(const std::string& key) const;
+
  private:
+  struct Generation {
+    int number = 0;
+    int appends = 0;
+    std::string current;
+    std::string previous;  // empty before the first rotation
+  };
+  Generation& generation_of(const std::string& key);
+
   std::function<Nanos()> clock_;
   AckProbe probe_;
   checker::History history_;
   std::map<std::size_t, checker::WriteAck> acks_;
   std::size_t started_ = 0;
+  std::map<std::string, Generation, std::less<>> generations_;
 };
 
 // The body of one client process: runs operations until *stop is set.

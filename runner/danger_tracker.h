@@ -1,0 +1,32 @@
+// Watches a run's trace for the dangerous states of cluster/danger_marks.h and
+// counts each in the run's coverage as "danger:<name>". It reads only trace
+// events the nodes already emit (ids from config_loaded/config_created,
+// SETSLOT states, promotions, elections, epoch collisions, MIGRATE errors),
+// so it adds nothing to the trace and cannot change a run.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+
+#include "sim/trace.h"
+
+namespace slotsim::runner {
+
+class DangerTracker {
+ public:
+  explicit DangerTracker(std::map<std::string, std::int64_t, std::less<>>& coverage) : coverage_(coverage) {}
+  void on_event(const sim::TraceEvent& e);
+
+ private:
+  void mark(std::string_view name);
+
+  std::map<std::string, std::int64_t, std::less<>>& coverage_;
+  std::map<std::string, std::string, std::less<>> name_of_id_;          // node id -> process name
+  std::map<std::string, std::set<int>, std::less<>> migrating_, importing_;  // process -> open slots
+  // Failed primary id -> the replicas that started an election for it since its last promotion.
+  std::map<std::string, std::set<std::string>, std::less<>> candidates_;
+};
+
+}  // namespace slotsim::runner

@@ -1,0 +1,79 @@
+// The bug zoo's switches: names, the two variant aliases, scenario files and
+// the command line (apply_bugs), and that a scenario written back keeps them.
+#include <catch2/catch.hpp>
+
+#include "node/variants.h"
+#include "runner/bug_switch.h"
+#include "runner/scenario.h"
+#include "runner/scenario_writer.h"
+
+using namespace slotsim;
+
+TEST_CASE("every zoo entry can be switched on by name, and nothing is on by default", "[zoo]") {
+  node::Variants correct;
+  CHECK(correct.bugs == 0);
+  correct.set("migration_state_replication", "on");  // so the unreplicated design is a change too
+  CHECK(correct.bug_names().empty());
+  for (const auto& bug : node::kBugCatalog) {
+    node::Variants v = correct;
+    const auto error = v.enable_bug(bug.name);
+    if (bug.implemented) {
+      CHECK_FALSE(error);
+      CHECK(v.describe() != correct.describe());
+    } else {
+      // A name on the list whose deviation is not in the code must not pass for a working switch.
+      REQUIRE(error);
+      CHECK(error->find("not implemented") != std::string::npos);
+      CHECK(v.describe() == correct.describe());
+    }
+  }
+}
+
+TEST_CASE("the two historical designs are the zoo's first entries", "[zoo]") {
+  node::Variants v;
+  v.set("migration_state_replication", "on");
+  REQUIRE_FALSE(v.enable_bug("no-asking"));
+  CHECK(v.asking == node::Variants::Asking::none);
+  REQUIRE_FALSE(v.enable_bug("unreplicated-migration-state"));
+  CHECK(v.migration_state_replication == node::Variants::MigrationStateReplication::off);
+  CHECK(v.bugs == 0);
+}
+
+TEST_CASE("an unknown bug is refused with the list of known ones", "[zoo]") {
+  node::Variants v;
+  const auto error = v.enable_bug("vote-thrice");
+  REQUIRE(error);
+  CHECK(error->find("unknown bug 'vote-thrice'") != std::string::npos);
+  CHECK(error->find("migrate-dup-on-timeout") != std::string::npos);
+  CHECK(v.bugs == 0);
+}
+
+TEST_CASE("a scenario file switches bugs on, one or several, and names a bad one", "[zoo]") {
+  const auto one = runner::parse_scenario("[cluster]\nbug = \"vote-twice\"\n", "s.toml");
+  CHECK(one.variants.has(node::Bug::vote_twice));
+  CHECK(one.variants.bug_names() == "vote-twice");
+  const auto two =
+      runner::parse_scenario("[cluster]\nbug = [\"finalize-source-first\", \"no-asking\"]\n", "s.toml");
+  CHECK(two.variants.has(node::Bug::finalize_source_first));
+  CHECK(two.variants.asking == node::Variants::Asking::none);
+  try {
+    runner::parse_scenario("[cluster]\nprimaries = 3\nbug = \"nope\"\n", "s.toml");
+    FAIL("a bad bug name was accepted");
+  } catch (const runner::ScenarioError& e) {
+    const std::string what = e.what();
+    CHECK(what.find("s.toml:3") != std::string::npos);
+    CHECK(what.find("cluster.bug") != std::string::npos);
+  }
+}
+
+TEST_CASE("a bug switched on from the command line rewrites the scenario text, so the database records it", "[zoo]") {
+  auto s = runner::parse_scenario("duration = \"5s\"\n", "s.toml");
+  const std::string before = s.text;
+  REQUIRE_FALSE(runner::apply_bugs(s, {"migrate-dup-on-timeout"}));
+  CHECK(s.text != before);
+  const auto again = runner::parse_scenario(s.text, "s.toml");
+  CHECK(again.variants.has(node::Bug::migrate_dup_on_timeout));
+  CHECK(again.duration == s.duration);
+  CHECK(runner::apply_bugs(s, {"no-such-bug"}));
+  CHECK(runner::bug_flags({"a", "b"}) == " --bug a --bug b");
+}
