@@ -169,6 +169,50 @@ else
   fail "redis-cli --cluster reshard" "rc=$reshard_rc acked=$acked lost=$lost slots_moved=$moved; $(tail -n 3 "$WORK/reshard.log")"
 fi
 
+# --- 5b. redis-cli -c follows ASK during an open migration ---
+# A key in an empty slot is written and read through the slot's MIGRATING
+# owner while it is missing there: the owner answers ASK, redis-cli -c sends
+# ASKING to the IMPORTING target, and the migration is then finished.
+moved_port() { grep -o 'MOVED [0-9]* [^ ]*' <<<"$1" | sed 's/.*://'; }
+ask_key="" ask_slot="" ask_owner=""
+for n in $(seq 1 50); do
+  candidate="ask:probe:$n"
+  reply=$(cli -p "${PORTS[0]}" GET "$candidate" 2>&1)
+  port=$(moved_port "$reply")
+  port=${port:-${PORTS[0]}}
+  slot=$(cli -p "$port" CLUSTER KEYSLOT "$candidate")
+  if [[ $(cli -p "$port" CLUSTER COUNTKEYSINSLOT "$slot") == 0 ]]; then
+    ask_key=$candidate ask_slot=$slot ask_owner=$port
+    break
+  fi
+done
+ask_target=""
+for port in $(cli -p "${PORTS[0]}" CLUSTER NODES | awk '$3 ~ /master/ && $3 !~ /fail/ {split($2, a, "[:@]"); print a[2]}'); do
+  [[ $port != "$ask_owner" ]] && { ask_target=$port; break; }
+done
+if [[ -n $ask_key && -n $ask_target ]]; then
+  owner_id=$(cli -p "$ask_owner" CLUSTER MYID)
+  target_id=$(cli -p "$ask_target" CLUSTER MYID)
+  cli -p "$ask_target" CLUSTER SETSLOT "$ask_slot" IMPORTING "$owner_id" >/dev/null
+  cli -p "$ask_owner" CLUSTER SETSLOT "$ask_slot" MIGRATING "$target_id" >/dev/null
+  raw=$(cli -p "$ask_owner" SET "$ask_key" v1 2>&1)
+  written=$(cli -c -p "$ask_owner" SET "$ask_key" v1 2>&1)
+  read_back=$(cli -c -p "$ask_owner" GET "$ask_key" 2>&1)
+  on_target=$(cli -p "$ask_target" CLUSTER COUNTKEYSINSLOT "$ask_slot")
+  # Finish the migration, the target first, so the key ends with its owner.
+  cli -p "$ask_target" CLUSTER SETSLOT "$ask_slot" NODE "$target_id" >/dev/null
+  cli -p "$ask_owner" CLUSTER SETSLOT "$ask_slot" NODE "$target_id" >/dev/null
+  final_read() { [[ $(cli -c -p "${PORTS[0]}" GET "$ask_key" 2>&1) == v1 ]]; }
+  if [[ $raw == *"ASK $ask_slot $HOST:$ask_target"* && $written == OK && $read_back == v1 && $on_target == 1 ]] &&
+    eventually 20 final_read && eventually 20 cluster_ok "${PORTS[0]}"; then
+    pass "redis-cli -c follows ASK: slot $ask_slot MIGRATING $ask_owner -> $ask_target, written and read through ASKING"
+  else
+    fail "redis-cli -c through ASK" "raw='$raw' set='$written' get='$read_back' keys_on_target=$on_target"
+  fi
+else
+  fail "redis-cli -c through ASK" "no empty slot or no second primary (key='$ask_key' target='$ask_target')"
+fi
+
 # --- 6. redis-py RedisCluster workload ---
 if out=$(timeout 120 "$PYTHON" "$HERE/real_mode_workload.py" "$HOST" "${PORTS[2]}" 500 2>&1); then
   pass "redis-py RedisCluster: $(tail -n 1 <<<"$out")"
