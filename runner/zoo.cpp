@@ -79,10 +79,8 @@ ZooReport run_zoo(const ZooOptions& options, const std::function<void(const std:
         out.verdict = o.verdict;
         out.invariant = o.invariant;
         out.run_id = o.run_id;
-        if (out.detected) {
-          if (auto stored = db.load_run(o.run_id)) out.detail = stored->detail;
-          shrink_first_detection(bugged, options, out, o.scenario);
-        }
+        if (auto stored = db.load_run(o.run_id)) out.detail = stored->detail;
+        shrink_first_detection(bugged, options, out, o.scenario);
         break;
       }
     }
