@@ -65,7 +65,11 @@ Aof::LoadReport Aof::load(const std::function<void(const Command&)>& apply) {
 
 void Aof::append(const Command& command) {
   if (!file_) return;
-  const std::string encoded = encode_command(command);
+  append_encoded(encode_command(command));
+}
+
+void Aof::append_encoded(std::string_view encoded) {
+  if (!file_) return;
   file_->append(encoded);
   appended_bytes_ += encoded.size();
   dirty_ = true;

@@ -33,6 +33,8 @@ class Aof {
   // Replays the file through apply, then opens it for appending.
   LoadReport load(const std::function<void(const Command&)>& apply);
   void append(const Command& command);
+  // The same, for a command already encoded as a RESP multibulk request.
+  void append_encoded(std::string_view encoded);
   // Replaces the whole file with these commands (a full resync's dataset):
   // written to a temp file, synced, renamed over the log, directory synced, so
   // a crash leaves the old log or the new one, never a mix.

@@ -230,7 +230,13 @@ void Node::send_ping(BusLink& link, bus::MessageType type) {
     if (ClusterNode* target = cluster_.find(link.node_id)) target->ping_sent_ms = now;
   }
   bus::Message m = build_header(type);
-  std::set<std::string> added;
+  m.gossip.reserve(wanted + pfail_wanted);
+  // Few entries: a linear scan of the nodes already added beats a set of ids.
+  std::vector<const ClusterNode*> added;
+  added.reserve(wanted + pfail_wanted);
+  auto is_added = [&](const ClusterNode& node) {
+    return std::find(added.begin(), added.end(), &node) != added.end();
+  };
   auto add_entry = [&](const ClusterNode& node) {
     bus::GossipEntry e;
     e.node_id = node.id;
@@ -241,7 +247,7 @@ void Node::send_ping(BusLink& link, bus::MessageType type) {
     e.cport = node.cport;
     e.flags = flags_of(node);
     m.gossip.push_back(std::move(e));
-    added.insert(node.id);
+    added.push_back(&node);
   };
   std::size_t iterations = wanted * 3;
   while (fresh_nodes > 0 && m.gossip.size() < wanted && iterations-- > 0) {
@@ -252,12 +258,12 @@ void Node::send_ping(BusLink& link, bus::MessageType type) {
       --fresh_nodes;  // not worth gossiping about
       continue;
     }
-    if (added.count(node.id) != 0) continue;
+    if (is_added(node)) continue;
     add_entry(node);
   }
   for (const auto& [id, node] : nodes) {
     if (pfail_wanted == 0) break;
-    if (!node.pfail || node.handshake || node.noaddr || added.count(id) != 0) continue;
+    if (!node.pfail || node.handshake || node.noaddr || is_added(node)) continue;
     add_entry(node);
     --pfail_wanted;
   }

@@ -137,6 +137,11 @@ class ClusterState {
     migrating_.erase(slot);
     importing_.erase(slot);
   }
+  // clear_migration(slot) for every slot in [0, kSlotCount), in two range erases.
+  void clear_all_migrations() {
+    migrating_.erase(migrating_.lower_bound(0), migrating_.lower_bound(kSlotCount));
+    importing_.erase(importing_.lower_bound(0), importing_.lower_bound(kSlotCount));
+  }
   void clear_migrating(int slot) { migrating_.erase(slot); }
   void clear_importing(int slot) { importing_.erase(slot); }
   const std::map<int, std::string>& migrating() const { return migrating_; }

@@ -260,9 +260,13 @@ void Node::propagate(const std::vector<Command>& commands) {
     return;
   }
   for (const auto& command : commands) {
-    if (config_.appendonly) aof_.append(command);
+    // Encoded once: the AOF and the replication stream carry the same bytes.
+    const bool to_stream = cluster_.myself().primary || !config_.cluster_enabled;
+    if (!config_.appendonly && !to_stream) continue;
+    const std::string encoded = encode_command(command);
+    if (config_.appendonly) aof_.append_encoded(encoded);
     // A replica's own writes (none but its primary's) never enter a stream.
-    if (cluster_.myself().primary || !config_.cluster_enabled) feed_replication_stream(encode_command(command));
+    if (to_stream) feed_replication_stream(encoded);
   }
 }
 

@@ -14,6 +14,7 @@
 // an RDB file, no SELECT is streamed (cluster mode has one database), and the
 // backlog exists from the start instead of from the first replica.
 #include <algorithm>
+#include <cassert>
 
 #include "node/data_commands.h"
 #include "node/node.h"
@@ -469,7 +470,7 @@ bool Node::replica_sync(Connection& conn, std::string& buffer) {
   keys_.clear();
   keys_.take_expired();
   if (config_.variants.migration_state_replication == Variants::MigrationStateReplication::on) {
-    for (int slot = 0; slot < kSlotCount; ++slot) cluster_.clear_migration(slot);
+    cluster_.clear_all_migrations();
   }
   for (const auto& args : dataset) {
     if (lowercase(args[0]) == "cluster") {
@@ -523,7 +524,16 @@ void Node::apply_replicated(const Command& command, std::string_view raw) {
   } else if (const CommandSpec* spec = find_data_command(name)) {
     execute_data_command(*spec, keys_, env_.now(), command, ExpiryMode::ignored);
     keys_.take_expired();
-    if (config_.appendonly) aof_.append(command);
+    if (config_.appendonly) {
+      // A multibulk request parses strictly (canonical lengths only), so its
+      // bytes are exactly encode_command(command): no need to encode it again.
+      if (!raw.empty() && raw.front() == '*') {
+        assert(raw == encode_command(command));
+        aof_.append_encoded(raw);
+      } else {
+        aof_.append(command);
+      }
+    }
   } else {
     env_.trace("replication_unknown_command", "name=" + name);
   }

@@ -1,6 +1,7 @@
 #include "node/resp_value.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "node/reply.h"
 #include "node/resp_parser.h"
@@ -13,6 +14,22 @@ constexpr std::size_t kMinReplyBytes = 3;
 constexpr std::size_t kMaxElementReserve = 1024;
 
 enum class Step { done, need_more, error };
+
+// Short canonical non-negative numbers (every length a reply carries) without
+// the general parser; anything else goes to redis_string_to_ll.
+std::optional<std::int64_t> parse_number(std::string_view text) {
+  const std::size_t n = text.size();
+  if (n >= 1 && n <= 9 && (text[0] != '0' || n == 1)) {
+    std::int64_t value = 0;
+    for (const char c : text) {
+      const unsigned digit = static_cast<unsigned>(c - '0');
+      if (digit > 9) return redis_string_to_ll(text);
+      value = value * 10 + digit;
+    }
+    return value;
+  }
+  return redis_string_to_ll(text);
+}
 
 class ReplyParser {
  public:
@@ -42,7 +59,7 @@ class ReplyParser {
         out.text.assign(line);
         return Step::done;
       case ':': {
-        const auto number = redis_string_to_ll(line);
+        const auto number = parse_number(line);
         if (!number) return fail("invalid integer reply");
         out.type = RespValue::Type::integer;
         out.integer = *number;
@@ -73,7 +90,7 @@ class ReplyParser {
       out.type = RespValue::Type::null;
       return Step::done;
     }
-    const auto length = redis_string_to_ll(length_text);
+    const auto length = parse_number(length_text);
     if (!length || *length < 0) return fail("invalid bulk length");
     const auto remaining = static_cast<std::uint64_t>(input_.size() - pos_);
     const auto size = static_cast<std::uint64_t>(*length);
@@ -91,7 +108,7 @@ class ReplyParser {
       out.type = RespValue::Type::null_array;
       return Step::done;
     }
-    const auto count = redis_string_to_ll(count_text);
+    const auto count = parse_number(count_text);
     if (!count || *count < 0) return fail("invalid multibulk length");
     if (*count > 0 && depth >= kMaxReplyDepth) return fail("arrays nested too deeply");
     out.type = RespValue::Type::array;

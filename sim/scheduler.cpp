@@ -88,7 +88,7 @@ void Scheduler::at(Nanos time, std::function<void()> fn) {
     slot = static_cast<std::uint32_t>(callbacks_.size());
     callbacks_.push_back(std::move(fn));
   }
-  push(Event{std::max(time, now_), 0, EventKind::callback, false, kNoFiber, 0, slot});
+  push(Event{std::max(time, now_), 0, 0, slot, EventKind::callback, false});
 }
 
 FiberId Scheduler::spawn(std::string name, OwnerId owner, std::function<void()> body) {
@@ -174,14 +174,14 @@ void Scheduler::check_dead_block() {
 }
 
 void Scheduler::schedule_resume(FiberId id, Nanos time, bool timed_out) {
-  push(Event{std::max(time, now_), 0, EventKind::resume, timed_out, id, fibers_[id]->wait_seq, 0});
+  push(Event{std::max(time, now_), 0, fibers_[id]->wait_seq, id, EventKind::resume, timed_out});
 }
 
 void Scheduler::schedule_deadline(FiberId id, Nanos time) {
   Fiber& f = *fibers_[id];
   // At most one per fiber: a wait or sleep blocks once, and its wake-up drops it.
   if (f.has_deadline) drop_deadline(id);
-  Event event{std::max(time, now_), 0, EventKind::resume, true, id, f.wait_seq, 0};
+  Event event{std::max(time, now_), 0, f.wait_seq, id, EventKind::resume, true};
   event.tracked = true;
   f.has_deadline = true;
   push(event);
@@ -312,7 +312,7 @@ void Scheduler::set_paused(OwnerId owner, bool paused) {
 }
 
 void Scheduler::dispatch_resume(const Event& event) {
-  Fiber& f = *fibers_[event.fiber];
+  Fiber& f = *fibers_[event.target];
   if (f.state != FiberState::blocked || f.wait_seq != event.wait_seq) return;  // stale wake-up
   if (f.owner < paused_.size() && paused_[f.owner]) {
     held_[f.owner].push_back(event);
@@ -320,7 +320,7 @@ void Scheduler::dispatch_resume(const Event& event) {
   }
   ++f.wait_seq;  // every other pending wake-up of this wait is now stale
   f.timed_out = event.timed_out;
-  switch_into(event.fiber);
+  switch_into(event.target);
 }
 
 bool Scheduler::step() {
@@ -337,17 +337,17 @@ bool Scheduler::step() {
   } else {
     return false;
   }
-  if (event.tracked) fibers_[event.fiber]->has_deadline = false;  // it left the queue
+  if (event.tracked) fibers_[event.target]->has_deadline = false;  // it left the queue
   now_ = event.time;
   ++dispatched_;
   if (event.kind == EventKind::resume) {
-    trace_.mix(static_cast<std::uint64_t>(event.time) ^ (std::uint64_t{event.fiber} << 40));
+    trace_.mix(static_cast<std::uint64_t>(event.time) ^ (std::uint64_t{event.target} << 40));
     dispatch_resume(event);
   } else {
     trace_.mix(static_cast<std::uint64_t>(event.time) ^ 0xCA11'BAC0'0000'0000ull);
-    std::function<void()> fn = std::move(callbacks_[event.callback]);
-    callbacks_[event.callback] = nullptr;
-    free_callbacks_.push_back(event.callback);
+    std::function<void()> fn = std::move(callbacks_[event.target]);
+    callbacks_[event.target] = nullptr;
+    free_callbacks_.push_back(event.target);
     fn();
   }
   return true;

@@ -106,13 +106,13 @@ class Scheduler {
   struct Event {
     Nanos time;
     std::uint64_t seq;
+    std::uint64_t wait_seq;  // resume: matches the fiber's current wait
+    std::uint32_t target;    // resume: the fiber; callback: the slot index
     EventKind kind;
     bool timed_out;          // resume: the deadline fired rather than a notify
-    FiberId fiber;           // resume
-    std::uint64_t wait_seq;  // resume: matches the fiber's current wait
-    std::uint32_t callback;  // callback: slot index
     bool tracked = false;    // resume: the fiber's pending deadline, removed from the queue when it wakes otherwise
   };
+  static_assert(sizeof(Event) == 32, "the heap moves events around: keep them small");
   struct Later {
     bool operator()(const Event& a, const Event& b) const {
       return a.time != b.time ? a.time > b.time : a.seq > b.seq;
@@ -185,7 +185,7 @@ class Scheduler {
    private:
     void place(std::size_t i, const Event& event) {
       heap_[i] = event;
-      if (event.tracked) tracked_pos[event.fiber] = static_cast<std::uint32_t>(i);
+      if (event.tracked) tracked_pos[event.target] = static_cast<std::uint32_t>(i);
     }
     void sift_up(std::size_t i, const Event& event) {
       while (i > 0) {
