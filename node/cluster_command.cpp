@@ -331,16 +331,22 @@ std::string Node::setslot_check(const Command& args, bool from_primary) const {
   const std::string action = lowercase(args[3]);
   const std::size_t argc = args.size();
   const std::string& me = cluster_.myself_id();
+  // A replica applying its primary's stream checks its primary's ownership:
+  // a restarted primary may resend a migration whose slot we already saw go.
+  const std::string& my_shard = self.primary ? me : self.primary_id;
   if (action == "migrating" && argc == 5) {
-    // A replica applying its primary's stream is not the owner itself.
-    if (!from_primary && cluster_.owner(slot) != me) {
-      return reply::error("ERR I'm not the owner of hash slot " + std::to_string(slot));
+    if (cluster_.owner(slot) != my_shard) {
+      return reply::error(std::string(from_primary ? "ERR My primary is" : "ERR I'm") +
+                          " not the owner of hash slot " + std::to_string(slot));
     }
     const ClusterNode* target = cluster_.find(args[4]);
     if (target == nullptr) return reply::error("ERR I don't know about node " + args[4]);
     if (!target->primary) return reply::error("ERR Target node is not a master");
   } else if (action == "importing" && argc == 5) {
-    if (cluster_.owner(slot) == me) return reply::error("ERR I'm already the owner of hash slot " + std::to_string(slot));
+    if (cluster_.owner(slot) == my_shard) {
+      return reply::error(std::string(from_primary ? "ERR My primary is" : "ERR I'm") +
+                          " already the owner of hash slot " + std::to_string(slot));
+    }
     const ClusterNode* source = cluster_.find(args[4]);
     if (source == nullptr) return reply::error("ERR I don't know about node " + args[4]);
     if (!source->primary) return reply::error("ERR Target node is not a master");

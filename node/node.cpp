@@ -30,6 +30,7 @@ Node::Node(Env& env, NodeConfig config)
                                  " truncated_bytes=" + std::to_string(report.truncated_bytes) +
                                  " keys=" + std::to_string(keys_.size()));
   }
+  if (config_.cluster_enabled) verify_config_with_data();
   env_.spawn("accept", [this] { accept_loop(); });
   if (config_.cluster_enabled) env_.spawn("bus-accept", [this] { bus_accept_loop(); });
   env_.spawn("cron", [this] { cron_loop(); });

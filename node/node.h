@@ -146,6 +146,7 @@ class Node final : public Service {
   void update_slots_config_with(const std::string& sender_id, std::uint64_t sender_epoch, const SlotSet& claimed);
   bool same_shard(const ClusterNode& a, const ClusterNode& b) const;
   void delete_keys_in_slot(int slot);
+  void verify_config_with_data();
 
   // --- failover (failover.cpp) ---
   void handle_replica_failover();

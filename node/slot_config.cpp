@@ -24,6 +24,30 @@ bool Node::same_shard(const ClusterNode& a, const ClusterNode& b) const {
   return !a.primary && !b.primary && !a.primary_id.empty() && a.primary_id == b.primary_id;
 }
 
+void Node::verify_config_with_data() {
+  // A replica's data follows its primary's stream; only a primary checks.
+  if (!cluster_.myself().primary) return;
+  const std::string& me = cluster_.myself_id();
+  bool changed = false;
+  for (int slot = 0; slot < kSlotCount; ++slot) {
+    if (cluster_.owner(slot) == me || cluster_.importing_from(slot) != nullptr) continue;
+    if (keys_.count_in_slot(slot) == 0) continue;
+    // Data and config disagree, say an unsynced MIGRATE's deletes were lost in
+    // a crash. Redis keeps the keys: it takes an unowned slot, and marks an
+    // owned one importing so `fix` reconciles the two copies.
+    const std::string owner = cluster_.owner(slot);
+    if (owner.empty()) {
+      cluster_.assign(slot, me);
+    } else {
+      cluster_.set_importing(slot, owner);
+    }
+    env_.trace("slot_keys_unexpected", "slot=" + std::to_string(slot) +
+                                           (owner.empty() ? " action=claimed" : " action=importing from=" + owner));
+    changed = true;
+  }
+  if (changed) save_config();
+}
+
 void Node::delete_keys_in_slot(int slot) {
   std::vector<Command> deletes;
   for (std::string& key : keys_.keys_in_slot(slot, static_cast<std::size_t>(-1))) {

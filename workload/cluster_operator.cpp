@@ -286,6 +286,29 @@ OperatorResult ClusterOperator::fix() {
   return overall;
 }
 
+OperatorResult ClusterOperator::drop_stale_copies(const Address& holder, const Address& owner, int slot) {
+  // A key both hold was served from the owner's copy (the holder only imports
+  // and the owner is stable now), so the holder's is a leftover, say one a
+  // crash brought back from an unsynced AOF. redis-cli stops on it and asks a
+  // human (or REPLACEs equal values); the human deletes the holder's copy.
+  const std::string s = std::to_string(slot);
+  const auto keys = call(holder, {"CLUSTER", "GETKEYSINSLOT", s, "1000000"});
+  if (keys.error != IoError::ok || keys.reply.type != node::RespValue::Type::array) {
+    return {false, holder.to_string() + ": GETKEYSINSLOT " + s + " -> " + describe(keys)};
+  }
+  for (const auto& key : keys.reply.elements) {
+    const auto exists = call(owner, {"EXISTS", key.text});
+    if (exists.error != IoError::ok || exists.reply.type != node::RespValue::Type::integer) {
+      return {false, owner.to_string() + ": EXISTS " + key.text + " -> " + describe(exists)};
+    }
+    if (exists.reply.integer == 0) continue;
+    env_.trace("operator_drop_stale", "slot=" + s + " key=" + key.text + " holder=" + holder.to_string());
+    if (auto r = expect_ok(holder, {"ASKING"}); !r.ok) return r;
+    if (auto r = expect_ok(holder, {"DEL", key.text}); !r.ok) return r;
+  }
+  return {};
+}
+
 OperatorResult ClusterOperator::fix_slot(const std::vector<NodeInfo>& view, int slot) {
   {
     const std::string s = std::to_string(slot);
@@ -333,9 +356,9 @@ OperatorResult ClusterOperator::fix_slot(const std::vector<NodeInfo>& view, int 
       // Bug abort-orphans-ask-writes (redis#4937): the aborted migration is
       // closed with STABLE alone, stranding what the target received through
       // MIGRATE and ASK on a node that does not own the slot.
-      const bool orphan = variants_.has(node::Bug::abort_orphans_ask_writes);
-      if (auto r = orphan ? OperatorResult{} : migrate_keys(other->address, owner->address, slot, 10, {}); !r.ok) {
-        return r;
+      if (!variants_.has(node::Bug::abort_orphans_ask_writes)) {
+        if (auto r = drop_stale_copies(other->address, owner->address, slot); !r.ok) return r;
+        if (auto r = migrate_keys(other->address, owner->address, slot, 10, {}); !r.ok) return r;
       }
       if (auto r = expect_ok(other->address, {"CLUSTER", "SETSLOT", s, "STABLE"}); !r.ok) return r;
     }

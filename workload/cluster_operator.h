@@ -88,6 +88,7 @@ class ClusterOperator {
   void phase(MovePhase phase, int slot, const Address& source, const Address& target);
   const NodeInfo* by_id(const std::vector<NodeInfo>& view, const std::string& id) const;
   OperatorResult fix_slot(const std::vector<NodeInfo>& view, int slot);
+  OperatorResult drop_stale_copies(const Address& holder, const Address& owner, int slot);
   // Movable, not copyable: the pointers point into `view`'s buffer, which a move keeps.
   struct MoveEnds {
     MoveEnds() = default;
