@@ -20,9 +20,22 @@ const Promotion* term_ending_promotion(const std::vector<Promotion>& promotions,
     if (p.time <= at && p.winner_id == holder) term_start = std::max(term_start, p.time);
   }
   for (const Promotion& p : promotions) {
-    if (p.time >= term_start && p.old_primary_id == holder && p.winner_offset < offset) return &p;
+    if (p.time >= term_start && p.old_primary_id == holder && p.winner_offset < offset &&
+        p.untouched_sibling_offset < offset) {
+      return &p;
+    }
   }
   return nullptr;
+}
+
+// Says which promotions lost data a sibling held, for a failed check.
+void note_needless_promotions(const std::vector<Promotion>& promotions, CheckResult& result) {
+  for (const Promotion& p : promotions) {
+    if (p.untouched_sibling_offset <= p.winner_offset) continue;
+    result.explanation += "; not excused (lost without need, D1): " + p.winner + " won at offset " +
+                          std::to_string(p.winner_offset) + " while " + p.untouched_sibling +
+                          ", which no fault touched, held offset " + std::to_string(p.untouched_sibling_offset);
+  }
 }
 
 }  // namespace
@@ -88,7 +101,10 @@ CheckResult check_list_append_with_failovers(const std::vector<Operation>& opera
   if (strict.verdict == Verdict::valid) return strict;
   const std::set<std::size_t> excused = documented_losses(operations, acks, promotions, moves);
   const std::set<std::size_t> stale = deposed_reads(operations, acks, promotions);
-  if (excused.empty() && stale.empty()) return strict;
+  if (excused.empty() && stale.empty()) {
+    note_needless_promotions(promotions, strict);
+    return strict;
+  }
   std::vector<Operation> forgiving = operations;
   for (Operation& op : forgiving) {
     if (excused.count(op.id) == 0 && stale.count(op.id) == 0) continue;
@@ -100,6 +116,7 @@ CheckResult check_list_append_with_failovers(const std::vector<Operation>& opera
   }
   CheckResult lenient = check_list_append(forgiving);
   if (forgiven != nullptr) *forgiven = excused.size();
+  if (lenient.verdict != Verdict::valid) note_needless_promotions(promotions, lenient);
   if (lenient.verdict == Verdict::valid) {
     lenient.explanation = std::to_string(excused.size()) +
                           " acknowledged write(s) lost through failovers whose winner had not replicated them, " +

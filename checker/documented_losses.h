@@ -34,6 +34,11 @@ struct Promotion {
   std::string winner;               // its name, for messages
   std::string winner_id;
   std::uint64_t winner_offset = 0;  // the winner's offset when it took over
+  // The best offset of a sibling replica that no fault touched, for an
+  // automatic election (0: none). Redis ranks the replica with more data
+  // first, so a write such a sibling held was lost without need: not excused.
+  std::uint64_t untouched_sibling_offset = 0;
+  std::string untouched_sibling;  // its name
 };
 
 // A key that arrived on another primary by MIGRATE (RESTORE): from then on

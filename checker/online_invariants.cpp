@@ -28,6 +28,8 @@ void OnlineInvariants::observe(Nanos time, const std::vector<NodeView>& nodes, s
   ++observations_;
   for (const NodeView& view : nodes) {
     if (!view.up) continue;
+    seen_ids_.insert(view.id);
+    if (view.primary && slot_owner_ids_.count(view.id) == 0 && view.own_slots.any()) slot_owner_ids_.insert(view.id);
     Epochs& seen = highest_[view.name];
     auto check = [&](const char* what, std::uint64_t now, std::uint64_t& highest) {
       if (now < highest) {
@@ -114,6 +116,10 @@ void OnlineInvariants::on_event(Nanos time, const std::string& process, const st
                                 const std::string& detail, std::uint64_t index) {
   if (kind == "setslot" || kind == "addslots" || kind == "delslots") {
     operator_changed_.insert(process);
+    if (trace_field(detail, "action") == "node") slot_owner_ids_.insert(trace_field(detail, "node"));
+  } else if (kind == "slots_claimed") {
+    // S6 between two snapshots: a node may count a new owner's report at once.
+    slot_owner_ids_.insert(trace_field(detail, "owner"));
   } else if ((process == "net" && kind == "heal") || (process == "sim" && kind == "resume")) {
     // Bytes held back by a partition, or written by a frozen process, arrive
     // now: a cut-off primary hears from its peers (however stale) and Redis
@@ -125,6 +131,25 @@ void OnlineInvariants::on_event(Nanos time, const std::string& process, const st
     if (!fresh) {
       report("S2", time, process + " granted a second vote in epoch " + epoch + " (" + detail + ")",
              {it->second, index});
+    }
+  } else if (kind == "node_fail") {
+    const std::string from = trace_field(detail, "from");
+    const std::string quorum = trace_field(detail, "quorum");
+    if (from.empty() || quorum.empty()) return;
+    std::size_t owners = 0, reporters = 0;
+    for (std::size_t start = 0; start <= from.size();) {
+      std::size_t end = from.find(',', start);
+      if (end == std::string::npos) end = from.size();
+      const std::string id = from.substr(start, end - start);
+      ++reporters;
+      if (slot_owner_ids_.count(id) != 0 || seen_ids_.count(id) == 0) ++owners;
+      start = end + 1;
+    }
+    if (owners < std::stoull(quorum)) {
+      report("S6", time,
+             process + " marked " + trace_field(detail, "node") + " FAIL on " + std::to_string(reporters) +
+                 " report(s), only " + std::to_string(owners) + " from primaries that own slots (quorum " + quorum + ")",
+             {index});
     }
   } else if (kind == "election_won") {
     const std::string epoch = trace_field(detail, "epoch");

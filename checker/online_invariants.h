@@ -18,6 +18,11 @@
 //       node_timeout: a ping may go out node_timeout / 2 after the cut, and
 //       PFAIL needs node_timeout more). A heal or a resume restarts the
 //       clock: the data they release counts as contact, as it does for Redis.
+//   S6  a node marks another FAIL only on reports (its own opinion included)
+//       from a quorum of primaries that own slots (trace: node_fail from=);
+//       primaries without slots have no say (valkey#634). Lenient: a reporter
+//       counts if it was ever seen owning a slot (in a snapshot, or claiming
+//       one in the trace), or was never seen at all.
 //
 // The checker knows nothing of the node's classes: the simulator hands it
 // NodeView snapshots, so it can check any implementation that exposes them.
@@ -44,6 +49,7 @@ struct OwnerTable {
 
 struct NodeView {
   std::string name;  // the simulator's name (n3): stable across restarts
+  std::string id;    // its node id (a restart keeps it: nodes.conf)
   bool up = false;
   bool primary = false;
   bool serving = false;  // cluster_state ok: it would take writes for its slots
@@ -103,6 +109,7 @@ class OnlineInvariants {
   std::map<std::string, SlotTable> tables_;          // by node name: its last slot table
   std::set<std::string> operator_changed_;           // nodes that ran SETSLOT/ADDSLOTS/DELSLOTS since
   std::map<std::string, Nanos> minority_since_;                  // by node name
+  std::set<std::string> seen_ids_, slot_owner_ids_;              // S6: every id seen, and those seen owning slots
   std::vector<Violation> violations_;
   std::uint64_t observations_ = 0;
 };

@@ -45,6 +45,7 @@ std::vector<checker::NodeView> node_views(SimCluster& cluster, std::map<std::str
     view.up = n != nullptr;
     if (n != nullptr) {
       const auto& state = n->cluster();
+      view.id = state.myself_id();
       view.primary = state.myself().primary;
       view.serving = n->cluster_ok();
       view.current_epoch = state.current_epoch;
@@ -89,7 +90,7 @@ InvariantMonitor::InvariantMonitor(SimCluster& cluster, Nanos period)
       // drift, two cron ticks and the monitor's own period.
       invariants_(std::make_shared<checker::OnlineInvariants>(
           cluster.options().node.node_timeout * 3 / 2 * 11 / 10 + ms(200) + period)),
-      promotions_(std::make_shared<std::vector<checker::Promotion>>()),
+      promotions_(std::make_shared<PromotionTracker>(cluster)),
       moves_(std::make_shared<std::vector<checker::KeyMove>>()), alive_(std::make_shared<bool>(true)) {
   auto invariants = invariants_;
   auto promotions = promotions_;
@@ -98,15 +99,8 @@ InvariantMonitor::InvariantMonitor(SimCluster& cluster, Nanos period)
   listener_ = cluster_.world().trace().add_listener([invariants, promotions, moves, alive, &cluster](const sim::TraceEvent& e) {
     if (!*alive) return;
     invariants->on_event(e.time, e.process, e.kind, e.detail, e.index);
-    if (e.kind == "promoted") {
-      checker::Promotion p;
-      p.time = e.time;
-      p.winner = e.process;
-      p.winner_id = cluster.node_id(e.process);
-      p.old_primary_id = checker::trace_field(e.detail, "old_primary");
-      p.winner_offset = std::stoull(checker::trace_field(e.detail, "offset"));
-      promotions->push_back(std::move(p));
-    } else if (e.kind == "key_restored") {
+    promotions->on_event(e.time, e.process, e.kind, e.detail);
+    if (e.kind == "key_restored") {
       const auto key_at = e.detail.find(" key=");
       checker::KeyMove move;
       move.time = e.time;

@@ -10,6 +10,7 @@
 
 #include "checker/documented_losses.h"
 #include "checker/online_invariants.h"
+#include "cluster/promotion_tracker.h"
 #include "cluster/sim_cluster.h"
 
 namespace slotsim::cluster {
@@ -26,7 +27,7 @@ class InvariantMonitor {
   ~InvariantMonitor();
   const checker::OnlineInvariants& invariants() const { return *invariants_; }
   // Every promotion so far (from `promoted` trace events), for rule D1.
-  const std::vector<checker::Promotion>& promotions() const { return *promotions_; }
+  const std::vector<checker::Promotion>& promotions() const { return promotions_->promotions(); }
   // Every key that a RESTORE (MIGRATE) brought to a primary, for rule D1.
   const std::vector<checker::KeyMove>& key_moves() const { return *moves_; }
 
@@ -36,7 +37,7 @@ class InvariantMonitor {
   SimCluster& cluster_;
   Nanos period_;
   std::shared_ptr<checker::OnlineInvariants> invariants_;
-  std::shared_ptr<std::vector<checker::Promotion>> promotions_;
+  std::shared_ptr<PromotionTracker> promotions_;
   std::shared_ptr<std::vector<checker::KeyMove>> moves_;
   std::shared_ptr<bool> alive_;
   int listener_ = 0;

@@ -12,6 +12,7 @@ namespace slotsim::cluster {
 
 std::string initial_nodes_conf(const std::vector<std::string>& names, const std::map<std::string, std::string>& ids,
                                int primaries, int replicas, const std::string& self, std::uint16_t port) {
+  const int with_slots_and_replicas = primaries * (1 + replicas);
   node::ClusterState state;
   state.init_myself(ids.at(self), self, port, static_cast<std::uint16_t>(port + 10000));
   // Slot split as redis-cli --cluster create does it: 0-5460, 5461-10922, 10923-16383 for three.
@@ -34,6 +35,9 @@ std::string initial_nodes_conf(const std::vector<std::string>& names, const std:
       state.assign_range(next_first, last, n.id);
       next_first = last + 1;
       cursor += per_primary;
+    } else if (i >= with_slots_and_replicas) {
+      n.primary = true;  // an empty primary, as after CLUSTER MEET
+      n.config_epoch = static_cast<std::uint64_t>(i - with_slots_and_replicas + primaries + 1);
     } else {
       const int primary_index = (i - primaries) / std::max(1, replicas);
       n.primary = false;
@@ -42,13 +46,13 @@ std::string initial_nodes_conf(const std::vector<std::string>& names, const std:
     }
     state.add(n);
   }
-  state.current_epoch = static_cast<std::uint64_t>(primaries);
+  state.current_epoch = static_cast<std::uint64_t>(primaries + static_cast<int>(names.size()) - with_slots_and_replicas);
   return state.render_config(0);
 }
 
 SimCluster::SimCluster(SimClusterOptions options) : options_(std::move(options)) {
   world_ = std::make_unique<sim::World>(options_.world);
-  const int total = options_.primaries * (1 + options_.replicas);
+  const int total = options_.primaries * (1 + options_.replicas) + options_.empty_primaries;
   sim::Rng id_rng = world_->stream("cluster/ids");
   for (int i = 1; i <= total; ++i) {
     const std::string name = fmt::format("n{}", i);

@@ -1,7 +1,8 @@
 // A simulated Redis cluster: nodes n1..nK on a World, formed the way a
 // restarted cluster forms, from nodes.conf files laid out before the nodes
 // start (slots split evenly in order over the primaries; the replicas of
-// primary i are the next R names after all primaries). The constructor runs
+// primary i are the next R names after all primaries; primaries without slots,
+// if any, come last). The constructor runs
 // the simulation until every node serves (about 2 s virtual). Plus a command
 // channel: call() sends a command from a client process and runs the
 // simulation until the reply arrives, so tests and the shell read like scripts.
@@ -23,6 +24,7 @@ namespace slotsim::cluster {
 struct SimClusterOptions {
   int primaries = 3;
   int replicas = 0;  // per primary
+  int empty_primaries = 0;  // primaries without slots, named after the replicas
   sim::WorldOptions world;
   node::NodeConfig node;  // port, fsync policy, variants... shared by every node
   // false: nodes start blank (no nodes.conf), each a cluster of one, for

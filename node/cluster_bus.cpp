@@ -670,13 +670,13 @@ void Node::process_packet(BusLink& link, const bus::Message& m) {
 void Node::process_gossip(const bus::Message& m, ClusterNode* sender) {
   const std::int64_t now = now_ms();
   const std::string sender_id = sender->id;
-  const bool sender_is_primary = sender->primary;
   for (const bus::GossipEntry& e : m.gossip) {
     ClusterNode* node = cluster_.find(e.node_id);
     const bool failing_flag = (e.flags & (bus::node_flag::pfail | bus::node_flag::fail)) != 0;
     if (node != nullptr) {
-      if (sender_is_primary && !node->myself) {
-        // Failure reports: only primaries' opinions count.
+      if (is_voting_primary(*sender) && !node->myself) {
+        // Failure reports: only the opinions of primaries that own slots count
+        // (valkey#634), as only they make up the quorum.
         if (failing_flag) {
           const bool fresh = node->fail_reports.count(sender_id) == 0;
           node->fail_reports[sender_id] = now;
@@ -721,6 +721,14 @@ void Node::process_gossip(const bus::Message& m, ClusterNode* sender) {
 
 // ---------------------------------------------------------------- failure detection
 
+bool Node::is_voting_primary(const ClusterNode& node) const {
+  // Bug empty-primary-fail-reports (valkey#634, Redis 7): any primary's
+  // report counts, so primaries without slots can make a FAIL that the
+  // slot owners' majority never agreed on.
+  if (config_.variants.has(Bug::empty_primary_fail_reports)) return node.primary;
+  return node.primary && cluster_.slot_count(node.id) != 0;
+}
+
 std::size_t Node::failure_report_count(ClusterNode& node) {
   // Reports older than twice the node timeout are stale.
   const std::int64_t max_age = 2 * (config_.node_timeout / kNanosPerMilli);
@@ -733,10 +741,13 @@ void Node::mark_node_as_failing_if_needed(ClusterNode& node) {
   const std::size_t needed = cluster_size_ / 2 + 1;
   if (!node.pfail || node.fail) return;
   std::size_t failures = failure_report_count(node);
-  if (cluster_.myself().primary) ++failures;  // our own opinion
+  const bool counts_itself = is_voting_primary(cluster_.myself());
+  if (counts_itself) ++failures;  // our own opinion
   if (failures < needed) return;
+  std::string reporters = counts_itself ? cluster_.myself_id() : std::string();
+  for (const auto& [id, when] : node.fail_reports) reporters += (reporters.empty() ? "" : ",") + id;
   env_.trace("node_fail", "node=" + node.id + " reports=" + std::to_string(failures) +
-                              " quorum=" + std::to_string(needed));
+                              " quorum=" + std::to_string(needed) + " from=" + reporters);
   node.pfail = false;
   node.fail = true;
   node.fail_time_ms = now_ms();

@@ -23,6 +23,9 @@ constexpr std::size_t kMigrationBarrier = 1;
 
 int Node::replica_rank() const {
   // Replicas that hold more of the primary's history go first.
+  // Bug stale-offset-election (valkey#885): the rank ignores offsets, so a
+  // replica with stale (or no) data may go first and win.
+  if (config_.variants.has(Bug::stale_offset_election)) return 0;
   const ClusterNode& me = cluster_.myself();
   int rank = 0;
   for (const auto& [id, node] : cluster_.nodes()) {

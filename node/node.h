@@ -135,6 +135,7 @@ class Node final : public Service {
   void mark_node_as_failing_if_needed(ClusterNode& node);
   void clear_node_failure_if_needed(ClusterNode& node);
   std::size_t failure_report_count(ClusterNode& node);
+  bool is_voting_primary(const ClusterNode& node) const;
   void update_address_if_needed(ClusterNode& node, const BusLink& link, const bus::Message& message);
   void delete_node(const std::string& id);
   void handle_config_epoch_collision(const ClusterNode& sender, const SlotBitmap& sender_slots);

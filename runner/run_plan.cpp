@@ -38,13 +38,17 @@ void apply_swarm(Scenario& s, std::uint64_t seed) {
     s.nemesis = std::move(kept);
   }
   if (w.buggify) s.buggify = rng.chance(0.5);
+  // Drawn last, so scenarios without it draw everything else as before.
+  if (w.empty_primaries_min >= 0) {
+    s.empty_primaries = static_cast<int>(rng.between(w.empty_primaries_min, w.empty_primaries_max));
+  }
   s.swarm = SwarmSpec{};
 }
 
 std::vector<std::string> targets(const Scenario& s, const std::string& role) {
   std::vector<std::string> names;
   for (int i = 1; i <= s.node_count(); ++i) {
-    const bool primary = i <= s.primaries;
+    const bool primary = i <= s.primaries || i > s.primaries * (1 + s.replicas);
     if (role == "any" || (role == "primaries") == primary) names.push_back("n" + std::to_string(i));
   }
   return names;
@@ -102,8 +106,9 @@ Scenario instantiate(const Scenario& scenario, std::uint64_t seed) {
 }
 
 std::string describe_parameters(const Scenario& s) {
-  return fmt::format("primaries={} replicas={} node_timeout={} clients={} buggify={} faults={} {}", s.primaries,
-                     s.replicas, sim::format_time(s.node_timeout), s.clients, s.buggify ? 1 : 0, s.faults.size(),
+  return fmt::format("primaries={} replicas={}{} node_timeout={} clients={} buggify={} faults={} {}", s.primaries,
+                     s.replicas, s.empty_primaries != 0 ? fmt::format(" empty_primaries={}", s.empty_primaries) : "",
+                     sim::format_time(s.node_timeout), s.clients, s.buggify ? 1 : 0, s.faults.size(),
                      s.variants.describe());
 }
 

@@ -54,6 +54,7 @@ RunResult run_scenario(const Scenario& scenario, std::uint64_t seed, const RunOp
   cluster::SimClusterOptions options;
   options.primaries = scenario.primaries;
   options.replicas = scenario.replicas;
+  options.empty_primaries = scenario.empty_primaries;
   options.world.seed = seed;
   options.world.keep_trace = run_options.keep_trace;
   options.world.network.latency = scenario.latency;

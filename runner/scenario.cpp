@@ -245,10 +245,11 @@ Scenario parse_scenario(const std::string& text, const std::string& file_name) {
   s.duration = root.duration("duration", s.duration);
   if (root.has("cluster")) {
     Table c(root.at("cluster"), "cluster");
-    c.allow({"primaries", "replicas", "node_timeout", "appendfsync", "asking", "migration_state_replication",
+    c.allow({"primaries", "replicas", "empty_primaries", "node_timeout", "appendfsync", "asking", "migration_state_replication",
              "buggify", "bug"});
     s.primaries = static_cast<int>(c.integer("primaries", s.primaries, 1, 20));
     s.replicas = static_cast<int>(c.integer("replicas", s.replicas, 0, 5));
+    s.empty_primaries = static_cast<int>(c.integer("empty_primaries", s.empty_primaries, 0, 5));
     s.node_timeout = c.duration("node_timeout", s.node_timeout);
     const std::string fsync = c.choice("appendfsync", "always", {"always", "everysec", "no"});
     s.appendfsync = fsync == "always" ? node::AppendFsync::always
@@ -386,10 +387,11 @@ Scenario parse_scenario(const std::string& text, const std::string& file_name) {
   }
   if (root.has("swarm")) {
     Table w(root.at("swarm"), "swarm");
-    w.allow({"primaries", "replicas", "clients", "node_timeout", "nemesis", "buggify"});
+    w.allow({"primaries", "replicas", "empty_primaries", "clients", "node_timeout", "nemesis", "buggify"});
     s.swarm.enabled = true;
     w.int_range("primaries", 1, 20, s.swarm.primaries_min, s.swarm.primaries_max);
     w.int_range("replicas", 0, 5, s.swarm.replicas_min, s.swarm.replicas_max);
+    w.int_range("empty_primaries", 0, 5, s.swarm.empty_primaries_min, s.swarm.empty_primaries_max);
     w.int_range("clients", 1, 200, s.swarm.clients_min, s.swarm.clients_max);
     w.duration_range("node_timeout", s.swarm.node_timeout_min, s.swarm.node_timeout_max);
     s.swarm.nemesis = w.boolean("nemesis", true);

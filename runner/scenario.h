@@ -4,7 +4,7 @@
 //
 //   name = "asking-race"                  # default: the file name
 //   duration = "30s"
-//   [cluster]    primaries, replicas, node_timeout, appendfsync, buggify,
+//   [cluster]    primaries, replicas, empty_primaries, node_timeout, appendfsync, buggify,
 //                asking = "required"|"none", migration_state_replication = "off"|"on",
 //                bug = "vote-twice" or ["a", "b"] (the zoo, node/variants.h)
 //   [workload]   kind = "list-append"|"register"|"counter", clients,
@@ -19,7 +19,7 @@
 //                | "clog" (node) | "reset" (node); duration = "3s" undoes it
 //   [[nemesis]]  action, every = "10s", duration = "2s", targets, start, stop
 //   [network]    latency = "uniform"|"constant"|"exponential", min, max, mean
-//   [swarm]      primaries = [2, 4], replicas = [0, 2], clients = [2, 10],
+//   [swarm]      primaries = [2, 4], replicas = [0, 2], empty_primaries = [0, 2], clients = [2, 10],
 //                node_timeout = ["1s", "5s"], nemesis = true, buggify = true
 //   [expect]     verdict = "pass" | "fail", invariant = "lost-write" (for fail),
 //                forbid = ["S1", "lost-write", ...] (default: everything)
@@ -91,6 +91,7 @@ struct SwarmSpec {
   bool enabled = false;
   int primaries_min = 0, primaries_max = 0;  // 0: keep the scenario's
   int replicas_min = -1, replicas_max = -1;  // -1: keep the scenario's
+  int empty_primaries_min = -1, empty_primaries_max = -1;
   int clients_min = 0, clients_max = 0;
   Nanos node_timeout_min = 0, node_timeout_max = 0;
   bool nemesis = true;  // keep each [[nemesis]] generator with probability 1/2
@@ -105,6 +106,7 @@ struct Scenario {
   Nanos duration = seconds(30);
   int primaries = 3;
   int replicas = 1;
+  int empty_primaries = 0;  // primaries without slots, named after the replicas
   Nanos node_timeout = seconds(3);
   node::AppendFsync appendfsync = node::AppendFsync::always;
   node::Variants variants;
@@ -120,7 +122,7 @@ struct Scenario {
   std::string expect_invariant;     // what a failing scenario must break
   std::vector<std::string> forbid;  // invariants and anomaly classes that fail the run; empty: all
 
-  int node_count() const { return primaries * (1 + replicas); }
+  int node_count() const { return primaries * (1 + replicas) + empty_primaries; }
   bool forbids(const std::string& invariant) const;
 };
 

@@ -67,6 +67,7 @@ std::string to_toml(const Scenario& s) {
   out += "\n[cluster]\n";
   line("primaries", std::to_string(s.primaries));
   line("replicas", std::to_string(s.replicas));
+  if (s.empty_primaries != 0) line("empty_primaries", std::to_string(s.empty_primaries));
   line("node_timeout", duration(s.node_timeout));
   line("appendfsync", quote(fsync_name(s.appendfsync)));
   line("asking", quote(s.variants.asking == node::Variants::Asking::required ? "required" : "none"));
@@ -147,6 +148,9 @@ std::string to_toml(const Scenario& s) {
     out += "\n[swarm]\n";
     if (w.primaries_min > 0) line("primaries", fmt::format("[{}, {}]", w.primaries_min, w.primaries_max));
     if (w.replicas_min >= 0) line("replicas", fmt::format("[{}, {}]", w.replicas_min, w.replicas_max));
+    if (w.empty_primaries_min >= 0) {
+      line("empty_primaries", fmt::format("[{}, {}]", w.empty_primaries_min, w.empty_primaries_max));
+    }
     if (w.clients_min > 0) line("clients", fmt::format("[{}, {}]", w.clients_min, w.clients_max));
     if (w.node_timeout_max > 0) {
       line("node_timeout", "[" + duration(w.node_timeout_min) + ", " + duration(w.node_timeout_max) + "]");

@@ -452,3 +452,42 @@ TEST_CASE("a replica whose data is too old does not run for election", "[bus]") 
   CHECK(raw(c, "n4", {"CLUSTER", "FAILOVER", "FORCE"}) == "+OK\r\n");
   REQUIRE(run_until_every(c, [&] { return is_primary(c, "n4") && converged(c); }, seconds(20)));
 }
+
+TEST_CASE("primaries without slots have no say in a FAIL unless the empty-primary bug is on", "[bus]") {
+  // n1-n3 own slots, n4 and n5 own none. n3 crashes: every node_fail must
+  // rest on reports from slot owners alone (S6 agrees); with Redis 7's rule
+  // (the bug switch) the empty primaries' reports are counted too.
+  auto counted_empty_reports = [](bool bug, std::uint64_t seed, std::size_t& fails) {
+    auto options = bus_cluster(3, 0, seed);
+    options.empty_primaries = 2;
+    if (bug) options.node.variants.bugs |= 1U << static_cast<unsigned>(node::Bug::empty_primary_fail_reports);
+    cluster::SimCluster c(options);
+    cluster::InvariantMonitor monitor(c);
+    CHECK(c.node("n4")->cluster().myself().primary);
+    CHECK(c.node("n4")->cluster().slot_count(c.node_id("n4")) == 0);
+    c.run_for(seconds(2));
+    c.crash("n3");
+    c.run_for(seconds(12));
+    std::size_t counted = 0;
+    for (const auto& e : events(c, "node_fail")) {
+      ++fails;
+      const std::string from = detail_field(e.detail, "from");
+      for (const char* empty : {"n4", "n5"}) {
+        if (from.find(c.node_id(empty)) != std::string::npos) ++counted;
+      }
+    }
+    bool s6 = false;
+    for (const auto& v : monitor.invariants().violations()) s6 = s6 || v.invariant == "S6";
+    CHECK(s6 == (bug && counted > 0));
+    return counted;
+  };
+  std::size_t fails = 0, counted_correct = 0, counted_bug = 0;
+  for (std::uint64_t seed : {1, 2, 3, 4}) {
+    CAPTURE(seed);
+    counted_correct += counted_empty_reports(false, seed, fails);
+    counted_bug += counted_empty_reports(true, seed, fails);
+  }
+  CHECK(fails > 0);
+  CHECK(counted_correct == 0);
+  CHECK(counted_bug > 0);
+}

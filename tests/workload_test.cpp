@@ -538,23 +538,32 @@ TEST_CASE("rule D1 forgives a loss only through the promotion that ended the wri
       op(2, Function::read, Outcome::ok, 200, 210, {}, list({1})),
   };
   std::map<std::size_t, checker::WriteAck> acks = {{0, {"P", 50, 2}}, {1, {"P", 100, 10}}};
-  checker::Promotion behind{100, "P", "R", "R", 80};  // R took over with offset 80 < 100
+  checker::Promotion behind{100, "P", "R", "R", 80, 0, ""};  // R took over with offset 80 < 100
   CHECK(checker::check_list_append_with_failovers(ops, acks, {}).verdict == checker::Verdict::invalid);
   CHECK(checker::check_list_append_with_failovers(ops, acks, {behind}).verdict == checker::Verdict::valid);
   // A winner that had the write explains nothing.
-  checker::Promotion ahead{100, "P", "R", "R", 120};
+  checker::Promotion ahead{100, "P", "R", "R", 120, 0, ""};
   CHECK(checker::check_list_append_with_failovers(ops, acks, {ahead}).verdict == checker::Verdict::invalid);
+  // A sibling no fault touched held the write: Redis would have ranked it
+  // first, so the loss was not needed and is not excused; one that lacked it
+  // changes nothing.
+  checker::Promotion needless{100, "P", "R", "R", 80, 100, "S"};
+  const auto needless_check = checker::check_list_append_with_failovers(ops, acks, {needless});
+  CHECK(needless_check.verdict == checker::Verdict::invalid);
+  CHECK(needless_check.explanation.find("lost without need") != std::string::npos);
+  checker::Promotion sibling_behind{100, "P", "R", "R", 80, 90, "S"};
+  CHECK(checker::check_list_append_with_failovers(ops, acks, {sibling_behind}).verdict == checker::Verdict::valid);
   // A cut-off primary acknowledges after its replacement was promoted: still its term.
-  checker::Promotion before_ack{8, "P", "R", "R", 80};
+  checker::Promotion before_ack{8, "P", "R", "R", 80, 0, ""};
   CHECK(checker::check_list_append_with_failovers(ops, acks, {before_ack}).verdict == checker::Verdict::valid);
   // But not a promotion from an earlier term of P (P won again since).
-  checker::Promotion old_term{3, "P", "R", "R", 80};
-  checker::Promotion p_back{4, "R", "P", "P", 90};
+  checker::Promotion old_term{3, "P", "R", "R", 80, 0, ""};
+  checker::Promotion p_back{4, "R", "P", "P", 90, 0, ""};
   CHECK(checker::check_list_append_with_failovers(ops, acks, {old_term, p_back}).verdict == checker::Verdict::invalid);
   // The key moved on (MIGRATE) to Q at Q's offset 40; Q was then replaced by a winner at 30.
   std::vector<checker::KeyMove> moves = {{50, "k", "Q", 40}};
-  checker::Promotion q_lost{150, "Q", "S", "S", 30};
-  checker::Promotion q_kept{150, "Q", "S", "S", 45};
+  checker::Promotion q_lost{150, "Q", "S", "S", 30, 0, ""};
+  checker::Promotion q_kept{150, "Q", "S", "S", 45, 0, ""};
   CHECK(checker::check_list_append_with_failovers(ops, acks, {q_lost}, nullptr, moves).verdict ==
         checker::Verdict::valid);
   CHECK(checker::check_list_append_with_failovers(ops, acks, {q_kept}, nullptr, moves).verdict ==
@@ -670,7 +679,7 @@ TEST_CASE("a read answered by a deposed primary may be stale, one by the owner m
       op(1, Function::append, Outcome::ok, 110, 120, Value::of(2)),
       op(2, Function::read, Outcome::ok, 130, 300, {}, list({1})),
   };
-  const checker::Promotion failover{100, "P", "R", "R", 50};
+  const checker::Promotion failover{100, "P", "R", "R", 50, 0, ""};
   std::map<std::size_t, checker::WriteAck> acks = {{0, {"P", 50, 2}}, {1, {"R", 70, 120}}, {2, {"P", 50, 300}}};
   CHECK(checker::deposed_reads(ops, acks, {failover}) == std::set<std::size_t>{2});
   const auto forgiving = checker::check_list_append_with_failovers(ops, acks, {failover});
@@ -685,6 +694,6 @@ TEST_CASE("a read answered by a deposed primary may be stale, one by the owner m
   CHECK(checker::deposed_reads(ops, acks, {failover}).empty());
   // Nor after it won its slots back.
   acks[2] = {"P", 50, 300};
-  const checker::Promotion back{200, "R", "P", "P", 80};
+  const checker::Promotion back{200, "R", "P", "P", 80, 0, ""};
   CHECK(checker::deposed_reads(ops, acks, {failover, back}).empty());
 }
