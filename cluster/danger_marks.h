@@ -19,13 +19,16 @@ struct DangerMark {
 
 inline constexpr std::string_view kDangerPrefix = "danger:";
 
-inline constexpr std::array<DangerMark, 6> kDangerMarks{{
+inline constexpr std::array<DangerMark, 9> kDangerMarks{{
     {"failover_while_migrating", "a replica was promoted while its primary had a slot MIGRATING"},
     {"failover_while_importing", "a replica was promoted while its primary had a slot IMPORTING"},
     {"ask_then_asking", "a client followed an ASK redirection with ASKING"},
     {"config_epoch_collision", "two primaries claimed the same configEpoch and one bumped it"},
     {"election_several_candidates", "more than one replica ran for the same failed primary's slots"},
     {"migrate_timeout", "a MIGRATE timed out or lost its connection to the target"},
+    {"dirty_slot_dropped", "a primary lost a slot it still held keys of, and deleted them"},
+    {"unowned_keys_at_start", "a node restarted with keys of a slot it does not own (marked IMPORTING)"},
+    {"fail_with_empty_primaries", "a node was marked FAIL in a cluster with primaries that own no slots"},
 }};
 
 }  // namespace slotsim::cluster

@@ -70,6 +70,12 @@ void DangerTracker::on_event(const sim::TraceEvent& e) {
     mark("migrate_timeout");
   } else if (kind == "asking_served") {
     mark("ask_then_asking");
+  } else if (kind == "slot_keys_dropped") {
+    mark("dirty_slot_dropped");
+  } else if (kind == "slot_keys_unexpected") {
+    mark("unowned_keys_at_start");
+  } else if (kind == "node_fail") {
+    if (has_empty_primaries_) mark("fail_with_empty_primaries");
   }
 }
 

@@ -1,7 +1,8 @@
 // Watches a run's trace for the dangerous states of cluster/danger_marks.h and
 // counts each in the run's coverage as "danger:<name>". It reads only trace
 // events the nodes already emit (ids from config_loaded/config_created,
-// SETSLOT states, promotions, elections, epoch collisions, MIGRATE errors),
+// SETSLOT states, promotions, elections, epoch collisions, MIGRATE errors,
+// dropped or unexpected slot keys, FAILs),
 // so it adds nothing to the trace and cannot change a run.
 #pragma once
 
@@ -16,13 +17,15 @@ namespace slotsim::runner {
 
 class DangerTracker {
  public:
-  explicit DangerTracker(std::map<std::string, std::int64_t, std::less<>>& coverage) : coverage_(coverage) {}
+  DangerTracker(std::map<std::string, std::int64_t, std::less<>>& coverage, bool has_empty_primaries)
+      : coverage_(coverage), has_empty_primaries_(has_empty_primaries) {}
   void on_event(const sim::TraceEvent& e);
 
  private:
   void mark(std::string_view name);
 
   std::map<std::string, std::int64_t, std::less<>>& coverage_;
+  bool has_empty_primaries_;
   std::map<std::string, std::string, std::less<>> name_of_id_;          // node id -> process name
   std::map<std::string, std::set<int>, std::less<>> migrating_, importing_;  // process -> open slots
   // Failed primary id -> the replicas that started an election for it since its last promotion.

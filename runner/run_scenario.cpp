@@ -69,7 +69,7 @@ RunResult run_scenario(const Scenario& scenario, std::uint64_t seed, const RunOp
     if (it == coverage.end()) it = coverage.emplace(e.kind, 0).first;
     ++it->second;
   });
-  DangerTracker danger(coverage);
+  DangerTracker danger(coverage, scenario.empty_primaries != 0);
   options.world.trace_listeners.push_back([&danger](const sim::TraceEvent& e) { danger.on_event(e); });
   if (run_options.on_event) options.world.trace_listeners.push_back(run_options.on_event);
   cluster::SimCluster c(options);
