@@ -100,7 +100,7 @@ int report_command(const std::vector<std::string>& args) {
     fmt::print("{} runs, {} run pages\ncampaign report: {}\n", runs.size(), campaign_options.run_pages.size(),
                page.string());
     return 0;
-  } catch (const reports::ReportError& e) {
+  } catch (const std::runtime_error& e) {  // ReportError, or TraceDbError from ReportDb's SQLite statements
     fmt::print(stderr, "slotsim report: {}\n", e.what());
     return 2;
   }

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "runner/sqlite_statement.h"
 #include "runner/trace_db.h"
 
 namespace slotsim::reports {
@@ -16,57 +17,12 @@ namespace {
 // A campaign still writing the file holds short write locks; wait them out.
 constexpr int kBusyTimeoutMs = 10'000;
 
-class Query {
- public:
-  Query(sqlite3* db, const std::string& path, std::string_view sql) : db_(db), path_(path) {
-    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK) fail();
-  }
-  ~Query() { sqlite3_finalize(stmt_); }
-  Query(const Query&) = delete;
-  Query& operator=(const Query&) = delete;
-
-  Query& bind(int index, std::int64_t value) {
-    if (sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK) fail();
-    return *this;
-  }
-  Query& bind(int index, const std::string& text) {
-    if (sqlite3_bind_text(stmt_, index, text.c_str(), static_cast<int>(text.size()), SQLITE_TRANSIENT) != SQLITE_OK) {
-      fail();
-    }
-    return *this;
-  }
-  bool step() {
-    const int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    fail();
-  }
-  std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
-  bool is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
-  std::string text(int column) const {
-    const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
-    if (data == nullptr) return {};
-    return std::string(data, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
-  }
-
- private:
-  [[noreturn]] void fail() const {
-    if ((sqlite3_extended_errcode(db_) & 0xff) == SQLITE_NOTADB) {
-      throw ReportError(fmt::format("{} is not a SQLite database ({})", path_, sqlite3_errmsg(db_)));
-    }
-    throw ReportError(fmt::format("trace database {}: {}", path_, sqlite3_errmsg(db_)));
-  }
-  sqlite3* db_;
-  const std::string& path_;
-  sqlite3_stmt* stmt_ = nullptr;
-};
-
 // The columns read_run reads, in its order.
 constexpr const char* kSelectRun =
     "SELECT id, campaign, scenario, scenario_file, scenario_text, seed, swarm, params, build_id, variant, verdict, "
     "invariant, detail, trace_hash, sim_ns, wall_ms, events, operations, parent_run, shrink_note, created FROM runs";
 
-RunRow read_run(const Query& q) {
+RunRow read_run(const runner::Statement& q) {
   RunRow run;
   run.id = q.integer(0);
   run.campaign = q.text(1);
@@ -111,7 +67,7 @@ ReportDb::ReportDb(const std::string& path) : path_(path) {
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, kBusyTimeoutMs);
   try {
-    Query version(db_, path_, "PRAGMA user_version");
+    runner::Statement version(db_, path_, "PRAGMA user_version");
     const int found = version.step() ? static_cast<int>(version.integer(0)) : 0;
     if (found == 0) {
       throw ReportError(fmt::format("{} is not a slotsim trace database (no schema version); give the file a "
@@ -135,18 +91,18 @@ ReportDb::~ReportDb() { sqlite3_close_v2(db_); }
 std::optional<RunDetail> ReportDb::load_run(std::int64_t id) {
   RunDetail detail;
   {
-    Query q(db_, path_, std::string(kSelectRun) + " WHERE id = ?1");
+    runner::Statement q(db_, path_, std::string(kSelectRun) + " WHERE id = ?1");
     q.bind(1, id);
     if (!q.step()) return std::nullopt;
     detail.run = read_run(q);
   }
   {
-    Query q(db_, path_, "SELECT idx, time_ns, process, kind, detail FROM events WHERE run_id = ?1 ORDER BY idx");
+    runner::Statement q(db_, path_, "SELECT idx, time_ns, process, kind, detail FROM events WHERE run_id = ?1 ORDER BY idx");
     q.bind(1, id);
     while (q.step()) detail.events.push_back({q.integer(0), q.integer(1), q.text(2), q.text(3), q.text(4)});
   }
   {
-    Query q(db_, path_,
+    runner::Statement q(db_, path_,
             "SELECT idx, process, type, f, key, value, time_ns FROM ops WHERE run_id = ?1 ORDER BY idx");
     q.bind(1, id);
     while (q.step()) {
@@ -154,17 +110,17 @@ std::optional<RunDetail> ReportDb::load_run(std::int64_t id) {
     }
   }
   {
-    Query q(db_, path_, "SELECT idx, time_ns, action, node, detail FROM faults WHERE run_id = ?1 ORDER BY idx");
+    runner::Statement q(db_, path_, "SELECT idx, time_ns, action, node, detail FROM faults WHERE run_id = ?1 ORDER BY idx");
     q.bind(1, id);
     while (q.step()) detail.faults.push_back({q.integer(0), q.integer(1), q.text(2), q.text(3), q.text(4)});
   }
   {
-    Query q(db_, path_, "SELECT idx, invariant, time_ns, detail FROM violations WHERE run_id = ?1 ORDER BY idx");
+    runner::Statement q(db_, path_, "SELECT idx, invariant, time_ns, detail FROM violations WHERE run_id = ?1 ORDER BY idx");
     q.bind(1, id);
     while (q.step()) detail.violations.push_back({q.integer(0), q.text(1), q.integer(2), q.text(3)});
   }
   {
-    Query q(db_, path_, "SELECT mark, count FROM coverage WHERE run_id = ?1 ORDER BY mark");
+    runner::Statement q(db_, path_, "SELECT mark, count FROM coverage WHERE run_id = ?1 ORDER BY mark");
     q.bind(1, id);
     while (q.step()) detail.coverage[q.text(0)] = q.integer(1);
   }
@@ -173,7 +129,7 @@ std::optional<RunDetail> ReportDb::load_run(std::int64_t id) {
 
 std::vector<RunRow> ReportDb::runs(const std::optional<std::string>& campaign) {
   std::vector<RunRow> rows;
-  Query q(db_, path_, std::string(kSelectRun) + (campaign ? " WHERE campaign = ?1" : "") + " ORDER BY id");
+  runner::Statement q(db_, path_, std::string(kSelectRun) + (campaign ? " WHERE campaign = ?1" : "") + " ORDER BY id");
   if (campaign) q.bind(1, *campaign);
   while (q.step()) rows.push_back(read_run(q));
   return rows;
@@ -181,7 +137,7 @@ std::vector<RunRow> ReportDb::runs(const std::optional<std::string>& campaign) {
 
 std::vector<CoverageCount> ReportDb::coverage(const std::optional<std::string>& campaign) {
   std::vector<CoverageCount> rows;
-  Query q(db_, path_,
+  runner::Statement q(db_, path_,
           fmt::format("SELECT r.scenario, r.variant, c.mark, count(*), sum(c.count) FROM coverage c "
                       "JOIN runs r ON r.id = c.run_id WHERE c.count > 0{} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
                       campaign ? " AND r.campaign = ?1" : ""));

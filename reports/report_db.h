@@ -73,7 +73,8 @@ struct CoverageCount {
 
 class ReportDb {
  public:
-  // Throws ReportError naming the file and what to do.
+  // Throws ReportError naming the file and what to do (runner::TraceDbError
+  // for a SQLite failure, from the statements it shares with the trace database).
   explicit ReportDb(const std::string& path);
   ~ReportDb();
   ReportDb(const ReportDb&) = delete;
