@@ -56,8 +56,16 @@ void OnlineInvariants::observe(Nanos time, const std::vector<NodeView>& nodes, s
       // index is an equal owner: no 40-byte compare for unchanged slots.
       const bool same_ids = before_table.ids.size() <= after_table.ids.size() &&
                             std::equal(before_table.ids.begin(), before_table.ids.end(), after_table.ids.begin());
+      // Whether a move from owner index b to index a breaks S4 depends on the
+      // pair only: judged once per pair, not once per slot (after a restart
+      // the indices differ everywhere). A broken pair ends the loop at once.
+      const std::size_t after_ids = after_table.ids.size();
+      std::vector<std::uint8_t> fine(before_table.ids.size() * after_ids, 0);
       for (std::size_t slot = 0; slot < slots; ++slot) {
         if (same_ids && before_table.slots[slot] == after_table.slots[slot]) continue;
+        std::uint8_t& pair_fine = fine[before_table.slots[slot] * after_ids + after_table.slots[slot]];
+        if (pair_fine) continue;
+        pair_fine = 1;
         const std::string& was_owner = before_table.owner(slot);
         const std::string& now_owner = after_table.owner(slot);
         if (was_owner == now_owner || was_owner.empty() || now_owner.empty()) continue;

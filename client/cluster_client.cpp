@@ -79,13 +79,13 @@ int ClusterClient::slot_of(const std::vector<std::string>& args) const {
 }
 
 // std::fill over int16 is a scalar loop at -O2, and every refresh fills the
-// whole table: four entries per 64-bit store.
+// whole table: 64-byte blocks, which the compiler copies with vector stores.
 void ClusterClient::fill_owner(int first, int last, std::int16_t index) {
   auto at = static_cast<std::size_t>(first);
   const auto end = static_cast<std::size_t>(last) + 1;
-  const std::uint64_t pattern = static_cast<std::uint16_t>(index) * 0x0001000100010001ull;
-  for (; at < end && at % 4 != 0; ++at) slot_owner_[at] = index;
-  for (; at + 4 <= end; at += 4) std::memcpy(&slot_owner_[at], &pattern, sizeof pattern);
+  std::array<std::int16_t, 32> block;
+  block.fill(index);
+  for (; at + block.size() <= end; at += block.size()) std::memcpy(&slot_owner_[at], block.data(), sizeof block);
   for (; at < end; ++at) slot_owner_[at] = index;
 }
 
@@ -144,7 +144,7 @@ bool ClusterClient::refresh_slot_map(Nanos deadline) {
   return false;
 }
 
-ClusterResult ClusterClient::call(const std::vector<std::string>& args, Nanos deadline) {
+ClusterResult ClusterClient::call(const std::vector<std::string>& args, Nanos deadline, ReplyReader* reader) {
   ClusterResult result;
   const bool smart = options_.kind != ClientKind::dumb;
   if (smart && !map_loaded_) refresh_slot_map(deadline);
@@ -168,7 +168,7 @@ ClusterResult ClusterClient::call(const std::vector<std::string>& args, Nanos de
         return result;
       }
     }
-    CallResult r = conn.call(args, deadline);
+    CallResult r = conn.call(args, deadline, reader);
     result.served_by = target;
     if (r.error != IoError::ok) {
       if (!r.sent) {

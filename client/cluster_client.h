@@ -47,7 +47,7 @@ enum class Outcome { ok, fail, info };
 
 struct ClusterResult {
   Outcome outcome = Outcome::fail;
-  node::RespValue reply;  // the final reply (ok, or the error that made it fail)
+  node::RespValue reply;  // the final reply (ok, or the error that made it fail); ok with a reader: empty
   std::string error;      // why it failed or is unknown, for the history
   Address served_by;      // the node that gave the final answer
   int redirects = 0;
@@ -58,7 +58,8 @@ class ClusterClient {
   ClusterClient(Env& env, ClusterClientOptions options);
 
   // Runs one command (all keys in one slot) until an outcome or the deadline.
-  ClusterResult call(const std::vector<std::string>& args, Nanos deadline);
+  // With a reader, the final reply goes to it when it is not an error.
+  ClusterResult call(const std::vector<std::string>& args, Nanos deadline, ReplyReader* reader = nullptr);
   // Sends a command to one node on this client's own connection to it (WAIT
   // must go where the write went: it counts that connection's writes).
   CallResult call_node(const Address& node, const std::vector<std::string>& args, Nanos deadline) {

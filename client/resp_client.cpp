@@ -7,8 +7,10 @@ void RespClient::disconnect() {
   buffer_.clear();
 }
 
-CallResult RespClient::call(const std::vector<std::string>& args, Nanos deadline) {
+CallResult RespClient::call(const std::vector<std::string>& args, Nanos deadline, ReplyReader* reader) {
   CallResult result;
+  request_.clear();
+  node::append_command(request_, args);
   // A kept connection may have died since the last call: then reconnect once,
   // as redis-cli does. Nothing was sent on it, so the retry cannot duplicate.
   for (int attempt = 0;; ++attempt) {
@@ -21,7 +23,7 @@ CallResult RespClient::call(const std::vector<std::string>& args, Nanos deadline
       }
       conn_ = std::move(conn).value();
     }
-    const IoError e = conn_->write(node::encode_command(args));
+    const IoError e = conn_->write(request_);
     if (e == IoError::ok) {
       result.sent = true;
       break;
@@ -34,13 +36,26 @@ CallResult RespClient::call(const std::vector<std::string>& args, Nanos deadline
   }
   char chunk[16 * 1024];
   for (;;) {
-    node::ParsedReply parsed = node::parse_reply(buffer_);
-    if (parsed.status == node::ParsedReply::Status::value) {
-      buffer_.erase(0, parsed.consumed);
-      result.reply = std::move(parsed.value);
+    // Errors always come as a RespValue: callers judge redirections by them.
+    node::ReplyStep step = node::ReplyStep::need_more;
+    std::size_t consumed = 0;
+    if (reader != nullptr && !buffer_.empty() && buffer_.front() != '-') {
+      step = reader->read(buffer_, consumed);
+    } else {
+      node::ParsedReply parsed = node::parse_reply(buffer_);
+      if (parsed.status == node::ParsedReply::Status::value) {
+        step = node::ReplyStep::done;
+        consumed = parsed.consumed;
+        result.reply = std::move(parsed.value);
+      } else if (parsed.status == node::ParsedReply::Status::error) {
+        step = node::ReplyStep::error;
+      }
+    }
+    if (step == node::ReplyStep::done) {
+      buffer_.erase(0, consumed);
       return result;
     }
-    if (parsed.status == node::ParsedReply::Status::error) {
+    if (step == node::ReplyStep::error) {
       disconnect();
       result.error = IoError::reset;  // a peer that speaks garbage is as good as gone
       return result;

@@ -38,7 +38,8 @@ std::vector<checker::NodeView> node_views(SimCluster& cluster, std::map<std::str
   views.reserve(names.size());
   for (std::size_t i = 0; i < names.size(); ++i) {
     const std::string& name = names[i];
-    checker::NodeView view;
+    // Built in place: a view holds a 2 KB slot bitmap.
+    checker::NodeView& view = views.emplace_back();
     view.name = name;
     const node::Node* n = members[i].node;
     // A paused process is up but frozen: its state is what it would act on.
@@ -65,7 +66,9 @@ std::vector<checker::NodeView> node_views(SimCluster& cluster, std::map<std::str
       view.slot_map_version = state.slot_map_version();
       // A restart starts a new table (version 0 again): copy whenever it differs.
       if (versions != nullptr) {
-        auto [it, fresh] = versions->emplace(name, view.slot_map_version);
+        auto it = versions->find(name);
+        const bool fresh = it == versions->end();
+        if (fresh) it = versions->emplace(name, view.slot_map_version).first;
         if (fresh || it->second != view.slot_map_version) {
           it->second = view.slot_map_version;
           auto table = std::make_shared<checker::OwnerTable>();
@@ -79,7 +82,6 @@ std::vector<checker::NodeView> node_views(SimCluster& cluster, std::map<std::str
         }
       }
     }
-    views.push_back(std::move(view));
   }
   return views;
 }

@@ -89,12 +89,24 @@ class ClusterState {
   std::uint16_t owner_index(int slot) const { return owners_[static_cast<std::size_t>(slot)]; }
   const std::deque<std::string>& owner_ids() const { return owner_ids_; }
   // The last slot of the run of slots from `slot` on with the same owner.
-  // Four owners per 64-bit compare: CLUSTER SLOTS scans the whole table for
-  // every client that refreshes its map.
+  // 32 owners per step, four per 64-bit word, then four per step: CLUSTER
+  // SLOTS scans the whole table for every client that refreshes its map.
   int last_of_owner_run(int slot) const {
     const std::uint16_t owner = owners_[static_cast<std::size_t>(slot)];
     std::size_t next = static_cast<std::size_t>(slot) + 1;
     const std::uint64_t pattern = owner * 0x0001000100010001ull;
+    auto differs = [&](std::size_t at) {
+      std::uint64_t four;
+      std::memcpy(&four, &owners_[at], sizeof four);
+      return four ^ pattern;
+    };
+    while (next + 32 <= owners_.size()) {
+      if ((differs(next) | differs(next + 4) | differs(next + 8) | differs(next + 12) | differs(next + 16) |
+           differs(next + 20) | differs(next + 24) | differs(next + 28)) != 0) {
+        break;
+      }
+      next += 32;
+    }
     while (next + 4 <= owners_.size()) {
       std::uint64_t four;
       std::memcpy(&four, &owners_[next], sizeof four);

@@ -283,12 +283,8 @@ std::string cmd_lrange(Ctx& c) {
   if (from < 0) from = 0;
   if (from > to || from >= length) return reply::array_header(0);
   if (to >= length) to = length - 1;
-  std::size_t size = 16;
-  for (std::int64_t i = from; i <= to; ++i) size += (*list)[static_cast<std::size_t>(i)].size() + 16;
   std::string out;
-  out.reserve(size);
-  reply::append_array_header(out, static_cast<std::size_t>(to - from + 1));
-  for (std::int64_t i = from; i <= to; ++i) reply::append_bulk(out, (*list)[static_cast<std::size_t>(i)]);
+  reply::append_bulk_array(out, list->begin() + from, list->begin() + to + 1);
   return out;
 }
 
@@ -493,7 +489,12 @@ CommandOutcome execute_data_command(const CommandSpec& spec, Keyspace& keys, Nan
   Ctx ctx{spec, keys, now, floor_millis(now), args, mode, {}};
   outcome.reply = entry->run(ctx);
   for (std::string& key : keys.take_expired()) outcome.propagate.push_back({"DEL", std::move(key)});
-  for (Args& write : ctx.writes) outcome.propagate.push_back(std::move(write));
+  // Usually nothing expired: the writes' own vector then serves as is.
+  if (outcome.propagate.empty()) {
+    outcome.propagate = std::move(ctx.writes);
+  } else {
+    for (Args& write : ctx.writes) outcome.propagate.push_back(std::move(write));
+  }
   return outcome;
 }
 

@@ -7,42 +7,47 @@
 namespace slotsim::node {
 
 Value* Keyspace::find(std::string_view key, Nanos now) {
-  auto it = entries_.find(key);
-  if (it == entries_.end()) return nullptr;
+  auto found = by_name_.find(key);
+  if (found == by_name_.end()) return nullptr;
+  const auto it = found->second;
   if (!is_expired(it->second, now)) return &it->second;
   // Lazy expiry, as Redis does on every lookup: the caller sees no key and the
   // node later propagates a DEL so replicas and the AOF drop it too.
   std::string name = it->first;
   index_erase(name);
+  by_name_.erase(found);
   entries_.erase(it);
   expired_.push_back(std::move(name));
   return nullptr;
 }
 
 Value* Keyspace::peek(std::string_view key) {
-  auto it = entries_.find(key);
-  return it == entries_.end() ? nullptr : &it->second;
+  auto found = by_name_.find(key);
+  return found == by_name_.end() ? nullptr : &found->second->second;
 }
 
 const Value* Keyspace::peek(std::string_view key) const {
-  auto it = entries_.find(key);
-  return it == entries_.end() ? nullptr : &it->second;
+  auto found = by_name_.find(key);
+  return found == by_name_.end() ? nullptr : &found->second->second;
 }
 
 Value& Keyspace::set(std::string key, Value value) {
-  auto it = entries_.find(key);
-  if (it != entries_.end()) {
-    it->second = std::move(value);
-    return it->second;
+  if (auto found = by_name_.find(key); found != by_name_.end()) {
+    found->second->second = std::move(value);
+    return found->second->second;
   }
   slots_[key_hash_slot(key)].insert(key);
-  return entries_.emplace(std::move(key), std::move(value)).first->second;
+  const auto it = entries_.emplace(std::move(key), std::move(value)).first;
+  by_name_.emplace(it->first, it);
+  return it->second;
 }
 
 bool Keyspace::erase(std::string_view key) {
-  auto it = entries_.find(key);
-  if (it == entries_.end()) return false;
+  auto found = by_name_.find(key);
+  if (found == by_name_.end()) return false;
+  const auto it = found->second;
   index_erase(it->first);
+  by_name_.erase(found);
   entries_.erase(it);
   return true;
 }
@@ -78,6 +83,7 @@ std::size_t Keyspace::remove_expired(Nanos now, std::size_t max) {
     }
     index_erase(it->first);
     expired_.push_back(it->first);
+    by_name_.erase(it->first);
     it = entries_.erase(it);
     ++removed;
   }
@@ -85,6 +91,7 @@ std::size_t Keyspace::remove_expired(Nanos now, std::size_t max) {
 }
 
 void Keyspace::clear() {
+  by_name_.clear();
   entries_.clear();
   slots_.clear();
 }

@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>  // tidy: lookup-only (the key index below)
 #include <variant>
 #include <vector>
 
@@ -54,6 +55,11 @@ constexpr Nanos expire_at_from_millis(std::int64_t when_ms) {
 
 class Keyspace {
  public:
+  Keyspace() = default;
+  // The hash index points into the map's nodes: a copy would point into the original.
+  Keyspace(const Keyspace&) = delete;
+  Keyspace& operator=(const Keyspace&) = delete;
+
   // Null if absent; an expired key is deleted here and remembered for take_expired().
   Value* find(std::string_view key, Nanos now);
   // The stored value even if its expiry has passed; never deletes (replicas and
@@ -84,7 +90,12 @@ class Keyspace {
  private:
   void index_erase(const std::string& key);
 
-  std::map<std::string, Value, std::less<>> entries_;
+  using Entries = std::map<std::string, Value, std::less<>>;
+  Entries entries_;
+  // The same entries by hash, for lookups: every command looks its key up,
+  // and the ordered map's string compares showed in profiles. The views are
+  // entries_'s own keys; nothing iterates this index.
+  std::unordered_map<std::string_view, Entries::iterator> by_name_;  // tidy: lookup-only
   // Only non-empty slots have an entry, so memory follows the key count.
   std::map<int, std::set<std::string, std::less<>>> slots_;
   std::vector<std::string> expired_;

@@ -24,6 +24,7 @@
 #include <map>
 #include <optional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -181,7 +182,7 @@ class Node final : public Service {
   std::string process(Client& client, Command& args);
   std::string execute(Client& client, const std::string& name, Command& args);
   std::string execute_exec(Client& client);
-  Route route(const Client& client, const std::vector<const Command*>& commands, bool asking_implied);
+  Route route(const Client& client, std::span<const Command* const> commands, bool asking_implied);
   std::vector<std::string> command_keys(const std::string& name, const Command& args) const;
   void propagate(const std::vector<Command>& commands);
   void apply_from_aof(const Command& command);

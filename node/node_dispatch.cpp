@@ -63,7 +63,7 @@ std::vector<std::string> Node::command_keys(const std::string& name, const Comma
   return {};
 }
 
-Node::Route Node::route(const Client& client, const std::vector<const Command*>& commands, bool asking_implied) {
+Node::Route Node::route(const Client& client, std::span<const Command* const> commands, bool asking_implied) {
   if (!config_.cluster_enabled) return {};
   int slot = -1;
   std::string first_key;
@@ -183,7 +183,8 @@ std::string Node::process(Client& client, Command& args) {
   } else if (!client.authenticated && !(node_spec != nullptr && node_spec->has_flag("no_auth"))) {
     result = reply::error("NOAUTH Authentication required.");
   } else if (client.in_multi && name != "exec" && name != "discard" && name != "multi") {
-    Route r = route(client, {&args}, false);
+    const Command* const command = &args;
+    Route r = route(client, {&command, 1}, false);
     if (!r.here) {
       client.multi_dirty = true;
       result = r.error;
@@ -205,7 +206,8 @@ std::string Node::process(Client& client, Command& args) {
       result = execute_exec(client);
     }
   } else {
-    Route r = route(client, {&args}, name == "restore-asking");
+    const Command* const command = &args;
+    Route r = route(client, {&command, 1}, name == "restore-asking");
     result = r.here ? execute(client, name, args) : r.error;
   }
   // ASKING lasts for the next command, or for a whole MULTI ... EXEC.

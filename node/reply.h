@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,13 +53,40 @@ inline std::string array_header(std::size_t count) {
   append_array_header(out, count);
   return out;
 }
+// The strings of [first, last) as an array of bulk strings. Written in place
+// into room made once (every request and every LRANGE reply is one of
+// these): a few appends per item cost more than the bytes.
+template <class It>
+void append_bulk_array(std::string& out, It first, It last) {
+  constexpr std::size_t kLineRoom = 24;  // a type byte, 20 digits and CRLF, with room to spare
+  std::size_t count = 0;
+  std::size_t room = kLineRoom;
+  for (It it = first; it != last; ++it, ++count) room += kLineRoom + it->size() + 2;
+  const std::size_t at = out.size();
+  out.resize(at + room);
+  char* p = out.data() + at;
+  auto number_line = [&p](char type, std::size_t value) {
+    *p++ = type;
+    p = std::to_chars(p, p + kLineRoom, value).ptr;
+    *p++ = '\r';
+    *p++ = '\n';
+  };
+  number_line('*', count);
+  for (It it = first; it != last; ++it) {
+    number_line('$', it->size());
+    std::memcpy(p, it->data(), it->size());
+    p += it->size();
+    *p++ = '\r';
+    *p++ = '\n';
+  }
+  out.resize(static_cast<std::size_t>(p - out.data()));
+}
+inline void append_bulk_array(std::string& out, const std::vector<std::string>& items) {
+  append_bulk_array(out, items.begin(), items.end());
+}
 inline std::string bulk_array(const std::vector<std::string>& items) {
-  std::size_t size = 16;
-  for (const auto& item : items) size += item.size() + 16;
   std::string out;
-  out.reserve(size);
-  append_array_header(out, items.size());
-  for (const auto& item : items) append_bulk(out, item);
+  append_bulk_array(out, items);
   return out;
 }
 

@@ -1,135 +1,36 @@
 #include "node/resp_value.h"
 
-#include <algorithm>
-#include <optional>
-
 #include "node/reply.h"
-#include "node/resp_parser.h"
 
 namespace slotsim::node {
 namespace {
 
-// The shortest reply, "+\r\n", bounds how many array elements can have arrived.
-constexpr std::size_t kMinReplyBytes = 3;
-constexpr std::size_t kMaxElementReserve = 1024;
-
-enum class Step { done, need_more, error };
-
-// Short canonical non-negative numbers (every length a reply carries) without
-// the general parser; anything else goes to redis_string_to_ll.
-std::optional<std::int64_t> parse_number(std::string_view text) {
-  const std::size_t n = text.size();
-  if (n >= 1 && n <= 9 && (text[0] != '0' || n == 1)) {
-    std::int64_t value = 0;
-    for (const char c : text) {
-      const unsigned digit = static_cast<unsigned>(c - '0');
-      if (digit > 9) return redis_string_to_ll(text);
-      value = value * 10 + digit;
-    }
-    return value;
+// Builds RespValues in place: the reply tree exactly as it arrived.
+struct RespValueBuilder {
+  using Value = RespValue;
+  using List = std::vector<RespValue>;
+  void simple(RespValue& out, std::string_view line) {
+    out.type = RespValue::Type::simple;
+    out.text.assign(line);
   }
-  return redis_string_to_ll(text);
-}
-
-class ReplyParser {
- public:
-  explicit ReplyParser(std::string_view input) : input_(input) {}
-
-  Step parse(RespValue& out, int depth) {
-    if (pos_ >= input_.size()) return Step::need_more;
-    const char type = input_[pos_];
-    switch (type) {
-      case '+':
-      case '-':
-      case ':':
-      case '$':
-      case '*': break;
-      default: return fail(std::string("unexpected reply type byte '") + type + "'");
-    }
-    ++pos_;
-    std::string_view line;
-    if (!read_line(line)) return Step::need_more;
-    switch (type) {
-      case '+':
-        out.type = RespValue::Type::simple;
-        out.text.assign(line);
-        return Step::done;
-      case '-':
-        out.type = RespValue::Type::error;
-        out.text.assign(line);
-        return Step::done;
-      case ':': {
-        const auto number = parse_number(line);
-        if (!number) return fail("invalid integer reply");
-        out.type = RespValue::Type::integer;
-        out.integer = *number;
-        return Step::done;
-      }
-      case '$': return parse_bulk(out, line);
-      default: return parse_array(out, line, depth);
-    }
+  void error(RespValue& out, std::string_view line) {
+    out.type = RespValue::Type::error;
+    out.text.assign(line);
   }
-
-  std::size_t pos() const { return pos_; }
-  std::string take_error() { return std::move(error_); }
-
- private:
-  // The content of the line at pos_, which must end in "\r\n".
-  bool read_line(std::string_view& line) {
-    // Lines are short: a byte loop beats a general substring search.
-    std::size_t end = pos_;
-    while (end + 1 < input_.size() && (input_[end] != '\r' || input_[end + 1] != '\n')) ++end;
-    if (end + 1 >= input_.size()) return false;
-    line = input_.substr(pos_, end - pos_);
-    pos_ = end + 2;
-    return true;
+  void integer(RespValue& out, std::int64_t n) {
+    out.type = RespValue::Type::integer;
+    out.integer = n;
   }
-
-  Step parse_bulk(RespValue& out, std::string_view length_text) {
-    if (length_text == "-1") {
-      out.type = RespValue::Type::null;
-      return Step::done;
-    }
-    const auto length = parse_number(length_text);
-    if (!length || *length < 0) return fail("invalid bulk length");
-    const auto remaining = static_cast<std::uint64_t>(input_.size() - pos_);
-    const auto size = static_cast<std::uint64_t>(*length);
-    if (remaining < size || remaining - size < 2) return Step::need_more;
-    const std::size_t end = pos_ + static_cast<std::size_t>(size);
-    if (input_[end] != '\r' || input_[end + 1] != '\n') return fail("bulk data not followed by CRLF");
+  void bulk(RespValue& out, std::string_view data) {
     out.type = RespValue::Type::bulk;
-    out.text.assign(input_.substr(pos_, end - pos_));
-    pos_ = end + 2;
-    return Step::done;
+    out.text.assign(data);
   }
-
-  Step parse_array(RespValue& out, std::string_view count_text, int depth) {
-    if (count_text == "-1") {
-      out.type = RespValue::Type::null_array;
-      return Step::done;
-    }
-    const auto count = parse_number(count_text);
-    if (!count || *count < 0) return fail("invalid multibulk length");
-    if (*count > 0 && depth >= kMaxReplyDepth) return fail("arrays nested too deeply");
+  void null_bulk(RespValue& out) { out.type = RespValue::Type::null; }
+  void null_array(RespValue& out) { out.type = RespValue::Type::null_array; }
+  void array(RespValue& out, List&& items) {
     out.type = RespValue::Type::array;
-    const auto wanted = static_cast<std::uint64_t>(*count);
-    out.elements.reserve(static_cast<std::size_t>(
-        std::min<std::uint64_t>({wanted, kMaxElementReserve, (input_.size() - pos_) / kMinReplyBytes + 1})));
-    for (std::uint64_t i = 0; i < wanted; ++i) {
-      const Step step = parse(out.elements.emplace_back(), depth + 1);
-      if (step != Step::done) return step;
-    }
-    return Step::done;
+    out.elements = std::move(items);
   }
-
-  Step fail(std::string text) {
-    error_ = std::move(text);
-    return Step::error;
-  }
-
-  std::string_view input_;
-  std::size_t pos_ = 0;
-  std::string error_;
 };
 
 void encode_into(const RespValue& value, std::string& out) {
@@ -224,15 +125,16 @@ void format_tty(const RespValue& value, const std::string& prefix, std::string& 
 }  // namespace
 
 ParsedReply parse_reply(std::string_view input) {
-  ReplyParser parser(input);
+  RespValueBuilder builder;
+  ReplyParser parser(input, builder);
   ParsedReply out;
-  switch (parser.parse(out.value, 0)) {
-    case Step::done:
+  switch (parser.parse(out.value)) {
+    case ReplyStep::done:
       out.status = ParsedReply::Status::value;
       out.consumed = parser.pos();
       return out;
-    case Step::need_more: return ParsedReply{};
-    case Step::error:
+    case ReplyStep::need_more: return ParsedReply{};
+    case ReplyStep::error:
       out.status = ParsedReply::Status::error;
       out.consumed = input.size();
       out.value = RespValue{};
@@ -257,5 +159,6 @@ std::string format_redis_cli(const RespValue& value) {
 
 // The request encoding is the same array-of-bulks framing as a reply.
 std::string encode_command(const std::vector<std::string>& args) { return reply::bulk_array(args); }
+void append_command(std::string& out, const std::vector<std::string>& args) { reply::append_bulk_array(out, args); }
 
 }  // namespace slotsim::node

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "node/reply_parser.h"
+
 namespace slotsim::node {
 
 struct RespValue {
@@ -26,15 +28,12 @@ struct ParsedReply {
   std::string error;         // when error: what is malformed
 };
 
-// Arrays may nest this deep; deeper input is rejected so that parsing,
-// formatting and destruction (all recursive) stay within a small stack.
-inline constexpr int kMaxReplyDepth = 64;
-
 // Parses one reply from the start of input. Strict (what Redis itself emits):
 // lines end in "\r\n", bulk data is followed by "\r\n", numbers are canonical
 // (no '+', no leading zeros, no "-0"), the only negative length is -1 (null).
-// RESP3 type bytes are errors. Never allocates more than a small multiple of
-// input.size(), whatever lengths the input declares.
+// RESP3 type bytes are errors. Arrays nest at most kMaxReplyDepth deep. Never
+// allocates more than a small multiple of input.size(), whatever lengths the
+// input declares.
 ParsedReply parse_reply(std::string_view input);
 
 // The bytes that parse back to value (inverse of parse_reply on what it accepts).
@@ -48,5 +47,7 @@ std::string format_redis_cli(const RespValue& value);
 
 // A request as a RESP multibulk array of bulk strings.
 std::string encode_command(const std::vector<std::string>& args);
+// The same, appended to out (a client reuses one buffer for all its requests).
+void append_command(std::string& out, const std::vector<std::string>& args);
 
 }  // namespace slotsim::node

@@ -12,6 +12,7 @@
 #include "env/function_service.h"
 #include "runner/fault_injector.h"
 #include "workload/cluster_operator.h"
+#include "workload/history_reply.h"
 #include "workload/workload.h"
 
 namespace slotsim::runner {
@@ -201,15 +202,16 @@ RunResult run_scenario(const Scenario& scenario, std::uint64_t seed, const RunOp
     for (const auto& key : workload::workload_keys(load)) {
       for (auto& name : recorder.generation_names(key)) keys.push_back(std::move(name));
     }
+    workload::HistoryReplyReader reader;
     for (const auto& key : keys) {
       for (int attempt = 0; attempt < 10; ++attempt) {
         recorder.record(1'000'000, checker::EventType::invoke, checker::Function::read, key, {});
         const auto r = client.call(lists ? std::vector<std::string>{"LRANGE", key, "0", "-1"}
                                          : std::vector<std::string>{"GET", key},
-                                   env.now() + seconds(5));
+                                   env.now() + seconds(5), &reader);
         const bool ok = r.outcome == client::Outcome::ok;
         recorder.record(1'000'000, ok ? checker::EventType::ok : checker::EventType::fail, checker::Function::read, key,
-                        ok ? workload::history_value(r.reply) : checker::Value());
+                        ok ? reader.take() : checker::Value());
         if (ok) break;
         env.sleep(ms(500));
       }

@@ -214,8 +214,27 @@ IoError Network::write(const ConnRef& ref, std::string_view data) {
     if (scheduler_.is_killed_context()) return IoError::closed;
   }
   if (data.empty()) return IoError::ok;
-  send_segment(conn, ref.side, Segment{Segment::Kind::data, std::string(data), 0});
+  send_segment(conn, ref.side, Segment{Segment::Kind::data, take_buffer(data), 0});
   return IoError::ok;
+}
+
+std::string Network::take_buffer(std::string_view data) {
+  if (spare_buffers_.empty()) return std::string(data);
+  std::string buffer = std::move(spare_buffers_.back());
+  spare_buffers_.pop_back();
+  buffer.assign(data);
+  return buffer;
+}
+
+void Network::give_back(std::string&& buffer) {
+  // A few of modest size cover the steady state; big ones are rare (bulk transfers).
+  constexpr std::size_t kMaxSpare = 64;
+  constexpr std::size_t kMaxSpareCapacity = 16 << 10;
+  const std::size_t capacity = buffer.capacity();
+  if (spare_buffers_.size() >= kMaxSpare || capacity > kMaxSpareCapacity || capacity <= std::string().capacity()) {
+    return;
+  }
+  spare_buffers_.push_back(std::move(buffer));
 }
 
 void Network::close(const ConnRef& ref) {
@@ -340,7 +359,10 @@ void Network::deliver(Conn& conn, int to_side, Segment& segment) {
         if (ep.closed && !ep.reset) send_reset(conn, to_side);
         return;
       }
-      ep.recv.append(segment.bytes);
+      // Into an empty receive buffer the segment's own buffer moves whole.
+      if (ep.recv.empty()) ep.recv.swap(segment.bytes);
+      else ep.recv.append(segment.bytes);
+      give_back(std::move(segment.bytes));
       scheduler_.notify_all(ep.readers);
       return;
     case Segment::Kind::fin:

@@ -119,6 +119,10 @@ class Network {
   void abandon_connect(Conn& conn);
   void resume_held();
   void trace_event(std::string_view kind, std::string_view detail);
+  // Data segments take their buffers from here and give them back on
+  // delivery: a run sends ~10^5 segments, and each would allocate.
+  std::string take_buffer(std::string_view data);
+  void give_back(std::string&& buffer);
 
   Scheduler& scheduler_;
   Trace& trace_;
@@ -133,6 +137,7 @@ class Network {
   std::set<std::pair<std::uint64_t, int>> held_;     // directions waiting for a blocked link
   std::set<std::pair<std::uint64_t, int>> clogged_;  // directions waiting for a clog to end
   std::vector<std::uint16_t> next_ephemeral_port_;
+  std::vector<std::string> spare_buffers_;
   std::uint64_t next_conn_id_ = 1;
   std::uint64_t segments_delivered_ = 0;
 };

@@ -13,7 +13,9 @@
 #include "cluster_test_util.h"
 #include "env/function_service.h"
 #include "node_test_util.h"
+#include "node/reply.h"
 #include "workload/cluster_operator.h"
+#include "workload/history_reply.h"
 #include "workload/workload.h"
 
 using namespace slotsim;
@@ -651,21 +653,31 @@ TEST_CASE("counter and WAIT workloads, and the operator's manual failover", "[wo
   CHECK(monitor.invariants().violations().empty());
 }
 
-TEST_CASE("history_value reads integers exactly as from_chars does, and keeps other text", "[workload]") {
-  auto bulk = [](std::string text) {
-    node::RespValue v;
-    v.type = node::RespValue::Type::bulk;
-    v.text = std::move(text);
-    return v;
+TEST_CASE("history replies read integers exactly as from_chars does, and keep other text", "[workload]") {
+  auto read = [](const std::string& reply) {
+    workload::HistoryReplyReader reader;
+    std::size_t consumed = 0;
+    REQUIRE(reader.read(reply, consumed) == node::ReplyStep::done);
+    CHECK(consumed == reply.size());
+    return reader.take();
   };
   for (const char* text : {"0", "7", "007", "-5", "-0", "9223372036854775807", "-9223372036854775808", "1000000001"}) {
     std::int64_t expected = 0;
     std::from_chars(text, text + std::strlen(text), expected);
-    CHECK(workload::history_value(bulk(text)) == checker::Value::of(expected));
+    CHECK(read(node::reply::bulk(text)) == checker::Value::of(expected));
   }
   for (const char* text : {"", "-", "+5", "12a", " 1", "9223372036854775808", "-9223372036854775809", "1e3"}) {
-    CHECK(workload::history_value(bulk(text)) == checker::Value::of(std::string(text)));
+    CHECK(read(node::reply::bulk(text)) == checker::Value::of(std::string(text)));
   }
+  CHECK(read(":-3\r\n") == checker::Value::of(-3));
+  CHECK(read("+12\r\n") == checker::Value::of(12));
+  CHECK(read("$-1\r\n").is_null());
+  CHECK(read("*2\r\n$1\r\n1\r\n$1\r\nx\r\n") ==
+        checker::Value::list_of({checker::Value::of(1), checker::Value::of("x")}));
+  workload::HistoryReplyReader reader;
+  std::size_t consumed = 0;
+  CHECK(reader.read("*2\r\n$1\r\n1\r\n", consumed) == node::ReplyStep::need_more);
+  CHECK(reader.read("*2\r\n!", consumed) == node::ReplyStep::error);
 }
 
 TEST_CASE("a read answered by a deposed primary may be stale, one by the owner may not", "[workload]") {

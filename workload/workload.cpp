@@ -1,6 +1,6 @@
 #include "workload/workload.h"
 
-#include <limits>
+#include "workload/history_reply.h"
 
 namespace slotsim::workload {
 
@@ -110,53 +110,6 @@ std::vector<std::string> HistoryRecorder::generation_names(const std::string& ke
   return names;
 }
 
-namespace {
-
-// The whole text as a decimal integer: an optional '-', then digits, in range
-// (what std::from_chars accepts, spelled out: every list item of every read
-// goes through here).
-bool parse_decimal(std::string_view text, std::int64_t& out) {
-  const bool negative = !text.empty() && text.front() == '-';
-  if (negative) text.remove_prefix(1);
-  if (text.empty()) return false;
-  constexpr std::uint64_t kPositiveMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-  const std::uint64_t limit = negative ? kPositiveMax + 1 : kPositiveMax;
-  // Up to 18 digits cannot overflow: no range check per digit then.
-  constexpr std::size_t kAlwaysFits = 18;
-  const bool may_overflow = text.size() > kAlwaysFits;
-  std::uint64_t value = 0;
-  for (const char c : text) {
-    if (c < '0' || c > '9') return false;
-    const auto digit = static_cast<std::uint64_t>(c - '0');
-    if (may_overflow && value > (limit - digit) / 10) return false;
-    value = value * 10 + digit;
-  }
-  out = negative ? static_cast<std::int64_t>(0 - value) : static_cast<std::int64_t>(value);
-  return true;
-}
-
-}  // namespace
-
-Value history_value(const node::RespValue& reply) {
-  switch (reply.type) {
-    case node::RespValue::Type::bulk:
-    case node::RespValue::Type::simple: {
-      std::int64_t n = 0;
-      if (parse_decimal(reply.text, n)) return Value::of(n);
-      return Value::of(reply.text);
-    }
-    case node::RespValue::Type::integer: return Value::of(reply.integer);
-    case node::RespValue::Type::array: {
-      std::vector<Value> items;
-      items.reserve(reply.elements.size());
-      for (const auto& element : reply.elements) items.push_back(history_value(element));
-      return Value::list_of(std::move(items));
-    }
-    default: return Value();
-  }
-}
-
-
 std::vector<std::string> workload_keys(const WorkloadOptions& options) {
   if (!options.key_names.empty()) return options.key_names;
   std::vector<std::string> keys;
@@ -174,6 +127,8 @@ void run_client(Env& env, const WorkloadOptions& options, std::int64_t process, 
   // Values unique in the run: the client's number, then its own counter.
   std::int64_t next_value = process * 1'000'000'000LL;
   const bool rotate = options.kind == WorkloadKind::list_append && options.appends_per_key > 0;
+  HistoryReplyReader reader;
+  std::vector<std::string> args;  // reassigned per operation, its buffer kept
   while (!*stop) {
     const std::string& base = keys[env.random_below(keys.size())];
     const bool read = static_cast<double>(env.random_below(1'000'000)) < options.read_fraction * 1e6;
@@ -184,11 +139,11 @@ void run_client(Env& env, const WorkloadOptions& options, std::int64_t process, 
         : read  ? recorder.read_key(base, recorder.has_previous_generation(base) && env.random_below(4) == 0)
                 : recorder.append_key(base, options.appends_per_key);
     Function f = read ? Function::read : (options.kind == WorkloadKind::list_append ? Function::append : Function::write);
-    std::vector<std::string> args;
     Value argument;
-    if (read) {
-      args = options.kind == WorkloadKind::list_append ? std::vector<std::string>{"LRANGE", key, "0", "-1"}
-                                                      : std::vector<std::string>{"GET", key};
+    if (read && options.kind == WorkloadKind::list_append) {
+      args = {"LRANGE", key, "0", "-1"};
+    } else if (read) {
+      args = {"GET", key};
     } else if (options.kind == WorkloadKind::counter) {
       args = {"INCR", key};
     } else {
@@ -198,12 +153,11 @@ void run_client(Env& env, const WorkloadOptions& options, std::int64_t process, 
     }
     const std::size_t operation = recorder.record(process, EventType::invoke, f, key, argument);
     const Nanos deadline = saturating_add(env.now(), options.op_timeout);
-    const client::ClusterResult result = client.call(args, deadline);
+    // Reads and INCRs complete with what the node answered.
+    const bool answers_value = read || options.kind == WorkloadKind::counter;
+    const client::ClusterResult result = client.call(args, deadline, answers_value ? &reader : nullptr);
     Value completion = argument;
-    if (read && result.outcome == client::Outcome::ok) completion = history_value(result.reply);
-    if (!read && options.kind == WorkloadKind::counter && result.outcome == client::Outcome::ok) {
-      completion = history_value(result.reply);
-    }
+    if (answers_value && result.outcome == client::Outcome::ok) completion = reader.take();
     recorder.record(process, event_of(result.outcome), f, key, completion);
     // Reads too: a read answered by a deposed primary is allowed to be stale (checker::deposed_reads).
     if (result.outcome == client::Outcome::ok) recorder.note_ack(operation, result.served_by);

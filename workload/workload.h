@@ -103,10 +103,6 @@ class HistoryRecorder {
 void run_client(Env& env, const WorkloadOptions& options, std::int64_t process, HistoryRecorder& recorder,
                 const bool* stop);
 
-// A reply as a history value: integers stay integers (workloads write unique
-// integers), arrays become lists, nil becomes null.
-checker::Value history_value(const node::RespValue& reply);
-
 // The key names a workload uses.
 std::vector<std::string> workload_keys(const WorkloadOptions& options);
 
