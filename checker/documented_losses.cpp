@@ -11,7 +11,7 @@ namespace {
 // The promotion that ended `holder`'s term holding a write at `offset` (the
 // term that contains time `at`), if its winner lacked the write.
 const Promotion* term_ending_promotion(const std::vector<Promotion>& promotions, const std::string& holder,
-                                       Nanos at, std::uint64_t offset) {
+                                       Nanos at, std::uint64_t offset, std::uint64_t history) {
   // The holder's term: since it last won an election before `at` (a cut-off
   // primary may acknowledge after its replacement was promoted, so the
   // promotion that ends the term may come before `at`).
@@ -20,10 +20,11 @@ const Promotion* term_ending_promotion(const std::vector<Promotion>& promotions,
     if (p.time <= at && p.winner_id == holder) term_start = std::max(term_start, p.time);
   }
   for (const Promotion& p : promotions) {
-    if (p.time >= term_start && p.old_primary_id == holder && p.winner_offset < offset &&
-        p.untouched_sibling_offset < offset) {
-      return &p;
-    }
+    if (p.time < term_start || p.old_primary_id != holder) continue;
+    // A write in a history the winner never followed (the holder restarted
+    // since) is one it lacked, whatever the offsets say; so did its siblings.
+    const bool other_history = history != 0 && p.winner_history != 0 && history != p.winner_history;
+    if (other_history || (p.winner_offset < offset && p.untouched_sibling_offset < offset)) return &p;
   }
   return nullptr;
 }
@@ -71,12 +72,12 @@ std::set<std::size_t> documented_losses(const std::vector<Operation>& operations
     auto ack = acks.find(op.id);
     if (ack == acks.end()) continue;
     const Promotion* ended =
-        term_ending_promotion(promotions, ack->second.node_id, ack->second.time, ack->second.offset);
+        term_ending_promotion(promotions, ack->second.node_id, ack->second.time, ack->second.offset, ack->second.history);
     // Or a later holder of the key lost it the same way.
     for (const KeyMove& move : moves) {
       if (ended != nullptr) break;
       if (move.key != op.key || move.time < ack->second.time) continue;
-      ended = term_ending_promotion(promotions, move.node_id, move.time, move.offset);
+      ended = term_ending_promotion(promotions, move.node_id, move.time, move.offset, 0);
     }
     if (ended == nullptr) continue;
     // Reads between the ack and that promotion must still have seen it.

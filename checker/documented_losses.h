@@ -15,6 +15,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "checker/history.h"
@@ -26,7 +27,17 @@ struct WriteAck {
   std::string node_id;       // the primary that acknowledged it (for a read: that answered it)
   std::uint64_t offset = 0;  // its replication offset when the ack arrived
   Nanos time = 0;
+  // Which replication history that offset counts in (history_tag of the
+  // primary's replid; 0: unknown). A restarted primary starts a new one.
+  std::uint64_t history = 0;
 };
+
+// A cheap tag for a replication id (random hex): its first 16 characters.
+inline std::uint64_t history_tag(std::string_view replid) {
+  std::uint64_t tag = 0;
+  for (std::size_t i = 0; i < replid.size() && i < 16; ++i) tag = (tag << 4) | static_cast<unsigned char>(replid[i] & 0x0f);
+  return tag;
+}
 
 struct Promotion {
   Nanos time = 0;
@@ -34,6 +45,7 @@ struct Promotion {
   std::string winner;               // its name, for messages
   std::string winner_id;
   std::uint64_t winner_offset = 0;  // the winner's offset when it took over
+  std::uint64_t winner_history = 0; // the history it had followed (history_tag; 0: unknown)
   // The best offset of a sibling replica that no fault touched, for an
   // automatic election (0: none). Redis ranks the replica with more data
   // first, so a write such a sibling held was lost without need: not excused.

@@ -7,9 +7,9 @@ namespace slotsim::cluster {
 void PromotionTracker::on_event(Nanos time, const std::string& process, const std::string& kind,
                                 const std::string& detail) {
   if (kind == "fault") {
+    last_fault_ = time;
     const std::string action = checker::trace_field(detail, "action");
-    // A heal only undoes; a partition or a skewed clock may reorder who runs first.
-    if (action == "heal") return;
+    if (action == "heal") return;  // it only undoes; last_fault_ covers what it releases
     if (action == "partition" || action == "clock_skew") all_touched_ = true;
     std::string nodes = checker::trace_field(detail, "node");
     for (std::size_t start = 0; start < nodes.size();) {
@@ -18,8 +18,29 @@ void PromotionTracker::on_event(Nanos time, const std::string& process, const st
       touched_.insert(nodes.substr(start, end - start));
       start = end + 1;
     }
+  } else if (kind == "election_scheduled") {
+    Candidacy& c = candidacies_[process];
+    c = Candidacy{};
+    c.scheduled = time;
+    const node::Node* me = cluster_.node(process);
+    if (me == nullptr || all_touched_) return;
+    const std::string& primary = me->cluster().myself().primary_id;
+    for (const std::string& name : cluster_.names()) {
+      if (name == process || touched_.count(name) != 0) continue;
+      const node::Node* sibling = cluster_.node(name);
+      if (sibling == nullptr || sibling->cluster().myself().primary ||
+          sibling->cluster().myself().primary_id != primary) {
+        continue;
+      }
+      if (sibling->repl_offset() > c.best_offset) {
+        c.best_offset = sibling->repl_offset();
+        c.best_sibling = name;
+      }
+    }
   } else if (kind == "election_start") {
-    elected_[process] = checker::trace_field(detail, "manual").empty();
+    if (checker::trace_field(detail, "manual").empty()) {
+      candidacies_[process].automatic_epoch = checker::trace_field(detail, "epoch");
+    }
   } else if (kind == "promoted") {
     checker::Promotion p;
     p.time = time;
@@ -27,23 +48,19 @@ void PromotionTracker::on_event(Nanos time, const std::string& process, const st
     p.winner_id = cluster_.node_id(process);
     p.old_primary_id = checker::trace_field(detail, "old_primary");
     p.winner_offset = std::stoull(checker::trace_field(detail, "offset"));
-    // An operator's failover (or takeover) picks its replica: only an
-    // automatic election promises the best one.
-    const bool elected = elected_[process];
-    elected_[process] = false;
-    if (elected && !all_touched_) {
-      for (const std::string& name : cluster_.names()) {
-        if (name == process || touched_.count(name) != 0) continue;
-        const node::Node* sibling = cluster_.node(name);
-        if (sibling == nullptr || sibling->cluster().myself().primary ||
-            sibling->cluster().myself().primary_id != p.old_primary_id) {
-          continue;
-        }
-        if (sibling->repl_offset() > p.untouched_sibling_offset) {
-          p.untouched_sibling_offset = sibling->repl_offset();
-          p.untouched_sibling = name;
-        }
-      }
+    // A promoted replica keeps the history it followed as its second id.
+    if (const node::Node* winner = cluster_.node(process)) p.winner_history = checker::history_tag(winner->replication().replid2);
+    const Candidacy c = candidacies_[process];
+    candidacies_.erase(process);
+    // Only an automatic election promises the best replica (an operator's
+    // failover or takeover picks its own), and only if no fault since it was
+    // scheduled changed what the candidates knew (a resumed, healed or
+    // restarted primary streams again and a sibling may pull ahead after the
+    // ranks were fixed).
+    const bool automatic = !c.automatic_epoch.empty() && c.automatic_epoch == checker::trace_field(detail, "config_epoch");
+    if (automatic && !all_touched_ && last_fault_ < c.scheduled) {
+      p.untouched_sibling_offset = c.best_offset;
+      p.untouched_sibling = c.best_sibling;
     }
     promotions_.push_back(std::move(p));
   }

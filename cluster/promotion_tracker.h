@@ -1,7 +1,8 @@
 // Builds rule D1's record of promotions (checker::Promotion) from the trace
 // as it is written, adding what only the simulator knows: the best offset a
-// sibling of the winner held that no fault touched. Redis ranks the replica
-// with more data first, so a loss such a sibling held was lost without need.
+// sibling of the winner held, when the winner scheduled its election, that
+// no fault touched. Redis ranks the replica with more data first, so a loss
+// such a sibling held was lost without need.
 #pragma once
 
 #include <map>
@@ -21,11 +22,21 @@ class PromotionTracker {
   const std::vector<checker::Promotion>& promotions() const { return promotions_; }
 
  private:
+  // What a replica's election started from: when it was scheduled, and its
+  // untouched siblings' offsets then (the old primary may stream again later).
+  struct Candidacy {
+    Nanos scheduled = 0;
+    std::string best_sibling;
+    std::uint64_t best_offset = 0;
+    std::string automatic_epoch;  // the epoch of its last automatic election_start
+  };
+
   SimCluster& cluster_;
   std::vector<checker::Promotion> promotions_;
-  std::set<std::string> touched_;          // nodes a fault named
-  bool all_touched_ = false;               // a partition or clock skew: timing no longer says who goes first
-  std::map<std::string, bool> elected_;    // a node's pending promotion came from an automatic election
+  std::map<std::string, Candidacy> candidacies_;  // by replica name
+  std::set<std::string> touched_;                 // nodes a fault named
+  bool all_touched_ = false;                      // a partition or clock skew: timing no longer says who goes first
+  Nanos last_fault_ = -1;                         // any fault, heals included
 };
 
 }  // namespace slotsim::cluster

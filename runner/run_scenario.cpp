@@ -92,6 +92,7 @@ RunResult run_scenario(const Scenario& scenario, std::uint64_t seed, const RunOp
     checker::WriteAck ack;
     ack.node_id = n->cluster().myself_id();
     ack.offset = n->repl_offset();
+    ack.history = checker::history_tag(n->replication().replid);
     return std::optional<checker::WriteAck>(std::move(ack));
   });
   workload::WorkloadOptions load = scenario.workload;

@@ -539,33 +539,41 @@ TEST_CASE("rule D1 forgives a loss only through the promotion that ended the wri
       op(1, Function::append, Outcome::ok, 5, 10, Value::of(2)),
       op(2, Function::read, Outcome::ok, 200, 210, {}, list({1})),
   };
-  std::map<std::size_t, checker::WriteAck> acks = {{0, {"P", 50, 2}}, {1, {"P", 100, 10}}};
-  checker::Promotion behind{100, "P", "R", "R", 80, 0, ""};  // R took over with offset 80 < 100
+  std::map<std::size_t, checker::WriteAck> acks = {{0, {"P", 50, 2, 0}}, {1, {"P", 100, 10, 0}}};
+  checker::Promotion behind{100, "P", "R", "R", 80, 0, 0, ""};  // R took over with offset 80 < 100
   CHECK(checker::check_list_append_with_failovers(ops, acks, {}).verdict == checker::Verdict::invalid);
   CHECK(checker::check_list_append_with_failovers(ops, acks, {behind}).verdict == checker::Verdict::valid);
   // A winner that had the write explains nothing.
-  checker::Promotion ahead{100, "P", "R", "R", 120, 0, ""};
+  checker::Promotion ahead{100, "P", "R", "R", 120, 0, 0, ""};
   CHECK(checker::check_list_append_with_failovers(ops, acks, {ahead}).verdict == checker::Verdict::invalid);
   // A sibling no fault touched held the write: Redis would have ranked it
   // first, so the loss was not needed and is not excused; one that lacked it
   // changes nothing.
-  checker::Promotion needless{100, "P", "R", "R", 80, 100, "S"};
+  checker::Promotion needless{100, "P", "R", "R", 80, 0, 100, "S"};
   const auto needless_check = checker::check_list_append_with_failovers(ops, acks, {needless});
   CHECK(needless_check.verdict == checker::Verdict::invalid);
   CHECK(needless_check.explanation.find("lost without need") != std::string::npos);
-  checker::Promotion sibling_behind{100, "P", "R", "R", 80, 90, "S"};
+  checker::Promotion sibling_behind{100, "P", "R", "R", 80, 0, 90, "S"};
   CHECK(checker::check_list_append_with_failovers(ops, acks, {sibling_behind}).verdict == checker::Verdict::valid);
+  // A write acknowledged in a history the winner never followed (P restarted
+  // and started a new one) was lacked by the winner whatever its offset.
+  auto restarted = acks;
+  restarted[1].history = 7;
+  checker::Promotion other_history{100, "P", "R", "R", 120, 5, 0, ""};
+  CHECK(checker::check_list_append_with_failovers(ops, restarted, {other_history}).verdict == checker::Verdict::valid);
+  checker::Promotion same_history{100, "P", "R", "R", 120, 7, 0, ""};
+  CHECK(checker::check_list_append_with_failovers(ops, restarted, {same_history}).verdict == checker::Verdict::invalid);
   // A cut-off primary acknowledges after its replacement was promoted: still its term.
-  checker::Promotion before_ack{8, "P", "R", "R", 80, 0, ""};
+  checker::Promotion before_ack{8, "P", "R", "R", 80, 0, 0, ""};
   CHECK(checker::check_list_append_with_failovers(ops, acks, {before_ack}).verdict == checker::Verdict::valid);
   // But not a promotion from an earlier term of P (P won again since).
-  checker::Promotion old_term{3, "P", "R", "R", 80, 0, ""};
-  checker::Promotion p_back{4, "R", "P", "P", 90, 0, ""};
+  checker::Promotion old_term{3, "P", "R", "R", 80, 0, 0, ""};
+  checker::Promotion p_back{4, "R", "P", "P", 90, 0, 0, ""};
   CHECK(checker::check_list_append_with_failovers(ops, acks, {old_term, p_back}).verdict == checker::Verdict::invalid);
   // The key moved on (MIGRATE) to Q at Q's offset 40; Q was then replaced by a winner at 30.
   std::vector<checker::KeyMove> moves = {{50, "k", "Q", 40}};
-  checker::Promotion q_lost{150, "Q", "S", "S", 30, 0, ""};
-  checker::Promotion q_kept{150, "Q", "S", "S", 45, 0, ""};
+  checker::Promotion q_lost{150, "Q", "S", "S", 30, 0, 0, ""};
+  checker::Promotion q_kept{150, "Q", "S", "S", 45, 0, 0, ""};
   CHECK(checker::check_list_append_with_failovers(ops, acks, {q_lost}, nullptr, moves).verdict ==
         checker::Verdict::valid);
   CHECK(checker::check_list_append_with_failovers(ops, acks, {q_kept}, nullptr, moves).verdict ==
@@ -691,21 +699,21 @@ TEST_CASE("a read answered by a deposed primary may be stale, one by the owner m
       op(1, Function::append, Outcome::ok, 110, 120, Value::of(2)),
       op(2, Function::read, Outcome::ok, 130, 300, {}, list({1})),
   };
-  const checker::Promotion failover{100, "P", "R", "R", 50, 0, ""};
-  std::map<std::size_t, checker::WriteAck> acks = {{0, {"P", 50, 2}}, {1, {"R", 70, 120}}, {2, {"P", 50, 300}}};
+  const checker::Promotion failover{100, "P", "R", "R", 50, 0, 0, ""};
+  std::map<std::size_t, checker::WriteAck> acks = {{0, {"P", 50, 2, 0}}, {1, {"R", 70, 120, 0}}, {2, {"P", 50, 300, 0}}};
   CHECK(checker::deposed_reads(ops, acks, {failover}) == std::set<std::size_t>{2});
   const auto forgiving = checker::check_list_append_with_failovers(ops, acks, {failover});
   CHECK(forgiving.verdict == checker::Verdict::valid);
   CHECK(forgiving.explanation.find("1 read(s) answered by a primary already replaced") != std::string::npos);
   // The same read answered by R, the owner, is a lost write.
-  acks[2] = {"R", 70, 300};
+  acks[2] = {"R", 70, 300, 0};
   CHECK(checker::deposed_reads(ops, acks, {failover}).empty());
   CHECK(checker::check_list_append_with_failovers(ops, acks, {failover}).verdict == checker::Verdict::invalid);
   // And P answering before the failover was not deposed yet.
-  acks[2] = {"P", 50, 90};
+  acks[2] = {"P", 50, 90, 0};
   CHECK(checker::deposed_reads(ops, acks, {failover}).empty());
   // Nor after it won its slots back.
-  acks[2] = {"P", 50, 300};
-  const checker::Promotion back{200, "R", "P", "P", 80, 0, ""};
+  acks[2] = {"P", 50, 300, 0};
+  const checker::Promotion back{200, "R", "P", "P", 80, 0, 0, ""};
   CHECK(checker::deposed_reads(ops, acks, {failover, back}).empty());
 }

@@ -287,10 +287,12 @@ OperatorResult ClusterOperator::fix() {
 }
 
 OperatorResult ClusterOperator::drop_stale_copies(const Address& holder, const Address& owner, int slot) {
-  // A key both hold was served from the owner's copy (the holder only imports
-  // and the owner is stable now), so the holder's is a leftover, say one a
-  // crash brought back from an unsynced AOF. redis-cli stops on it and asks a
-  // human (or REPLACEs equal values); the human deletes the holder's copy.
+  // A key both hold: the owner's copy is the one clients were served (the
+  // holder only imports, the owner is stable now), and the holder's is a
+  // leftover, say one a crash brought back from an unsynced AOF. redis-cli
+  // compares the two and REPLACEs only equal values; a careful operator also
+  // drops the holder's list when the owner's list continues it. Anything
+  // else needs a human, so the fix stops, as redis-cli does.
   const std::string s = std::to_string(slot);
   const auto keys = call(holder, {"CLUSTER", "GETKEYSINSLOT", s, "1000000"});
   if (keys.error != IoError::ok || keys.reply.type != node::RespValue::Type::array) {
@@ -302,6 +304,27 @@ OperatorResult ClusterOperator::drop_stale_copies(const Address& holder, const A
       return {false, owner.to_string() + ": EXISTS " + key.text + " -> " + describe(exists)};
     }
     if (exists.reply.integer == 0) continue;
+    const auto owners = call(owner, {"DUMP", key.text});
+    if (auto r = expect_ok(holder, {"ASKING"}); !r.ok) return r;
+    const auto holders = call(holder, {"DUMP", key.text});
+    bool leftover = owners.error == IoError::ok && holders.error == IoError::ok &&
+                    owners.reply.type == node::RespValue::Type::bulk &&
+                    holders.reply.type == node::RespValue::Type::bulk && holders.reply.text == owners.reply.text;
+    if (!leftover) {
+      const auto owner_list = call(owner, {"LRANGE", key.text, "0", "-1"});
+      if (auto r = expect_ok(holder, {"ASKING"}); !r.ok) return r;
+      const auto holder_list = call(holder, {"LRANGE", key.text, "0", "-1"});
+      const auto& a = holder_list.reply.elements;
+      const auto& b = owner_list.reply.elements;
+      leftover = owner_list.error == IoError::ok && holder_list.error == IoError::ok &&
+                 owner_list.reply.type == node::RespValue::Type::array &&
+                 holder_list.reply.type == node::RespValue::Type::array && a.size() <= b.size() &&
+                 std::equal(a.begin(), a.end(), b.begin(), [](const auto& x, const auto& y) { return x.text == y.text; });
+    }
+    if (!leftover) {
+      return {false, "key " + key.text + " of slot " + s + " differs on " + holder.to_string() + " and its owner " +
+                         owner.to_string() + ": fix it by hand"};
+    }
     env_.trace("operator_drop_stale", "slot=" + s + " key=" + key.text + " holder=" + holder.to_string());
     if (auto r = expect_ok(holder, {"ASKING"}); !r.ok) return r;
     if (auto r = expect_ok(holder, {"DEL", key.text}); !r.ok) return r;
