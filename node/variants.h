@@ -54,7 +54,7 @@ inline constexpr std::array<BugInfo, 10> kBugCatalog{{
      "redis-cli sends SETSLOT NODE to the source and the others before the target"},
     {"migrate-dup-on-timeout", "redis#1616, redis#2770",
      "a MIGRATE that times out after the target applied RESTORE keeps the source's copy"},
-    {"stale-offset-election", "valkey#885",
+    {"stale-offset-election", "after valkey#885",
      "the election rank ignores replication offsets: a stale replica may win"},
     {"vote-twice", "lastVoteEpoch not checked or not persisted",
      "a primary may grant two votes in one epoch"},
