@@ -29,6 +29,7 @@ void OnlineInvariants::observe(Nanos time, const std::vector<NodeView>& nodes, s
   for (const NodeView& view : nodes) {
     if (!view.up) continue;
     seen_ids_.insert(view.id);
+    id_of_name_[view.name] = view.id;
     if (view.primary && slot_owner_ids_.count(view.id) == 0 && view.own_slots.any()) slot_owner_ids_.insert(view.id);
     Epochs& seen = highest_[view.name];
     auto check = [&](const char* what, std::uint64_t now, std::uint64_t& highest) {
@@ -128,6 +129,10 @@ void OnlineInvariants::on_event(Nanos time, const std::string& process, const st
   } else if (kind == "slots_claimed") {
     // S6 between two snapshots: a node may count a new owner's report at once.
     slot_owner_ids_.insert(trace_field(detail, "owner"));
+  } else if (kind == "promoted" || kind == "migration_auto_claim" || kind == "addslots" ||
+             (kind == "slot_keys_unexpected" && trace_field(detail, "action") == "claimed")) {
+    // ... and a node that just took slots counts itself at once.
+    if (auto it = id_of_name_.find(process); it != id_of_name_.end()) slot_owner_ids_.insert(it->second);
   } else if ((process == "net" && kind == "heal") || (process == "sim" && kind == "resume")) {
     // Bytes held back by a partition, or written by a frozen process, arrive
     // now: a cut-off primary hears from its peers (however stale) and Redis

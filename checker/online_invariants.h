@@ -21,8 +21,8 @@
 //   S6  a node marks another FAIL only on reports (its own opinion included)
 //       from a quorum of primaries that own slots (trace: node_fail from=);
 //       primaries without slots have no say (valkey#634). Lenient: a reporter
-//       counts if it was ever seen owning a slot (in a snapshot, or claiming
-//       one in the trace), or was never seen at all.
+//       counts if it was ever seen owning a slot (in a snapshot, or taking or
+//       claiming one in the trace), or was never seen at all.
 //
 // The checker knows nothing of the node's classes: the simulator hands it
 // NodeView snapshots, so it can check any implementation that exposes them.
@@ -110,6 +110,7 @@ class OnlineInvariants {
   std::set<std::string> operator_changed_;           // nodes that ran SETSLOT/ADDSLOTS/DELSLOTS since
   std::map<std::string, Nanos> minority_since_;                  // by node name
   std::set<std::string> seen_ids_, slot_owner_ids_;              // S6: every id seen, and those seen owning slots
+  std::map<std::string, std::string> id_of_name_;                // S6: node name -> id, from snapshots
   std::vector<Violation> violations_;
   std::uint64_t observations_ = 0;
 };
