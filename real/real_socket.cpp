@@ -17,6 +17,15 @@ namespace {
 
 std::string describe(const char* what, int error) { return std::string(what) + ": " + std::strerror(error); }
 
+// Stops watching a socket and closes it, once (a second call does nothing).
+void close_watched(EventLoop& loop, Watch& watch) {
+  if (watch.fd < 0) return;
+  const int fd = watch.fd;
+  loop.remove(watch);
+  watch.fd = -1;
+  ::close(fd);
+}
+
 Address address_of(const sockaddr_storage& storage) {
   char text[INET6_ADDRSTRLEN] = {};
   Address address;
@@ -126,13 +135,7 @@ class RealConnection final : public Connection {
     return IoError::ok;
   }
 
-  void close() override {
-    if (watch_.fd < 0) return;
-    const int fd = watch_.fd;
-    loop_.remove(watch_);
-    watch_.fd = -1;
-    ::close(fd);
-  }
+  void close() override { close_watched(loop_, watch_); }
 
   Address peer_address() const override { return peer_; }
   Address local_address() const override { return local_; }
@@ -178,13 +181,7 @@ class RealListener final : public Listener {
     }
   }
 
-  void close() override {
-    if (watch_.fd < 0) return;
-    const int fd = watch_.fd;
-    loop_.remove(watch_);
-    watch_.fd = -1;
-    ::close(fd);
-  }
+  void close() override { close_watched(loop_, watch_); }
 
  private:
   EventLoop& loop_;
