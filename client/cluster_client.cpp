@@ -74,8 +74,8 @@ Address ClusterClient::owner_of(int slot) {
 int ClusterClient::slot_of(const std::vector<std::string>& args) const {
   const node::CommandSpec* spec = node::find_data_command(node::lowercase(args[0]));
   if (spec == nullptr) return -1;
-  const auto keys = node::command_keys(*spec, args);
-  return keys.empty() ? -1 : node::key_hash_slot(keys.front());
+  const node::KeyPositions at = node::key_positions(*spec, args.size());
+  return at.first > at.last ? -1 : node::key_hash_slot(args[static_cast<std::size_t>(at.first)]);
 }
 
 // std::fill over int16 is a scalar loop at -O2, and every refresh fills the

@@ -1,5 +1,6 @@
 #include "node/bus_message.h"
 
+#include <cstring>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -85,32 +86,41 @@ bool carries_gossip(MessageType type) {
   return type == MessageType::ping || type == MessageType::pong || type == MessageType::meet;
 }
 
-// ---- Writing: append big-endian fields to a string that grows in order.
+// ---- Writing: big-endian fields in order, into a frame sized and zeroed up
+// front (so padding and reserved bytes are skipped, not written).
 
 class Writer {
  public:
-  explicit Writer(std::size_t total) { out_.reserve(total); }
+  explicit Writer(std::size_t total) : out_(total, '\0') {}
 
-  void u8(std::uint8_t v) { out_.push_back(static_cast<char>(v)); }
+  void u8(std::uint8_t v) { put_be(v, 1); }
   void u16(std::uint16_t v) { put_be(v, 2); }
   void u32(std::uint32_t v) { put_be(v, 4); }
   void u64(std::uint64_t v) { put_be(v, 8); }
-  void bytes(std::string_view text) { out_.append(text); }
-  void zeros(std::size_t n) { out_.append(n, '\0'); }
+  void bytes(std::string_view text) {
+    std::memcpy(out_.data() + at_, text.data(), text.size());
+    at_ += text.size();
+  }
+  void zeros(std::size_t n) { at_ += n; }
   // `text` then zero bytes up to `width`; callers have checked the size.
   void padded(std::string_view text, std::size_t width) {
-    out_.append(text);
-    zeros(width - text.size());
+    std::memcpy(out_.data() + at_, text.data(), text.size());
+    at_ += width;
   }
-  void slots(const SlotBitmap& bitmap) { bitmap.append_bytes(out_); }
-  std::size_t size() const { return out_.size(); }
+  void slots(const SlotBitmap& bitmap) {
+    bitmap.write_bytes(out_.data() + at_);
+    at_ += SlotBitmap::kBytes;
+  }
+  std::size_t size() const { return at_; }
   std::string take() { return std::move(out_); }
 
  private:
   void put_be(std::uint64_t v, int width) {
-    for (int shift = (width - 1) * 8; shift >= 0; shift -= 8) out_.push_back(static_cast<char>((v >> shift) & 0xFF));
+    for (int i = width - 1; i >= 0; --i, v >>= 8) out_[at_ + static_cast<std::size_t>(i)] = static_cast<char>(v & 0xFF);
+    at_ += static_cast<std::size_t>(width);
   }
   std::string out_;
+  std::size_t at_ = 0;
 };
 
 void check_node_id(std::string_view id, std::string_view what) {
@@ -370,6 +380,8 @@ std::string encode(const Message& m) {
   } else {
     w.zeros(total - kHeaderSize);  // empty PUBLISH / MODULE payload: all lengths zero
   }
+  // The frame was sized from the same fields: a mismatch is a bug here.
+  if (w.size() != total) throw std::logic_error(fmt::format("encoded {} bytes of a {}-byte frame", w.size(), total));
   return w.take();
 }
 

@@ -468,13 +468,17 @@ const CommandSpec* find_data_command(std::string_view lowercase_name) {
   return entry == nullptr ? nullptr : &entry->spec;
 }
 
+KeyPositions key_positions(const CommandSpec& spec, std::size_t argc) {
+  if (spec.first_key <= 0) return {};
+  const auto count = static_cast<int>(argc);
+  const int last = spec.last_key < 0 ? count + spec.last_key : spec.last_key;
+  return {spec.first_key, std::min(last, count - 1), std::max(1, spec.key_step)};
+}
+
 std::vector<std::string> command_keys(const CommandSpec& spec, const std::vector<std::string>& args) {
   std::vector<std::string> keys;
-  if (spec.first_key <= 0) return keys;
-  auto argc = static_cast<int>(args.size());
-  int last = spec.last_key < 0 ? argc + spec.last_key : spec.last_key;
-  int step = std::max(1, spec.key_step);
-  for (int i = spec.first_key; i <= last && i < argc; i += step) keys.push_back(args[static_cast<std::size_t>(i)]);
+  const KeyPositions at = key_positions(spec, args.size());
+  for (int i = at.first; i <= at.last; i += at.step) keys.push_back(args[static_cast<std::size_t>(i)]);
   return keys;
 }
 

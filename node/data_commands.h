@@ -28,6 +28,16 @@ struct CommandSpec {
 // Null if the command is not one of these data commands.
 const CommandSpec* find_data_command(std::string_view lowercase_name);
 
+// Where the key arguments of a call with argc arguments are: args[first],
+// args[first + step], ... while <= last (none when first > last). Routing
+// walks these in place instead of copying the keys out.
+struct KeyPositions {
+  int first = 1;
+  int last = 0;
+  int step = 1;
+};
+KeyPositions key_positions(const CommandSpec& spec, std::size_t argc);
+
 // The key arguments, in argument order (duplicates kept).
 std::vector<std::string> command_keys(const CommandSpec& spec, const std::vector<std::string>& args);
 

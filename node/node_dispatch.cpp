@@ -77,9 +77,23 @@ Node::Route Node::route(const Client& client, std::span<const Command* const> co
   bool is_migrate = false;
   for (const Command* command : commands) {
     const std::string name = lowercase((*command)[0]);
-    any_write = any_write || is_write(name);
+    const CommandSpec* spec = find_data_command(name);
+    any_write = any_write || (spec != nullptr ? spec->write : is_write(name));
     is_migrate = is_migrate || name == "migrate";
-    for (const std::string& key : command_keys(name, *command)) {
+    // A data command's keys are read in place (this runs for every request);
+    // DUMP, RESTORE and MIGRATE list theirs.
+    std::vector<std::string> listed;
+    const Command* holder = command;
+    KeyPositions at;
+    if (spec != nullptr) {
+      at = key_positions(*spec, command->size());
+    } else {
+      listed = command_keys(name, *command);
+      holder = &listed;
+      at = {0, static_cast<int>(listed.size()) - 1, 1};
+    }
+    for (int position = at.first; position <= at.last; position += at.step) {
+      const std::string& key = (*holder)[static_cast<std::size_t>(position)];
       const int key_slot = key_hash_slot(key);
       if (slot < 0) {
         slot = key_slot;

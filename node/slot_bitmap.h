@@ -104,10 +104,14 @@ class SlotBitmap {
   void append_bytes(std::string& out) const {
     const std::size_t at = out.size();
     out.resize(at + kBytes);
+    write_bytes(out.data() + at);
+  }
+  // The kBytes bytes of the wire form, at out.
+  void write_bytes(char* out) const {
     if constexpr (std::endian::native == std::endian::little) {
-      std::memcpy(out.data() + at, words_.data(), kBytes);
+      std::memcpy(out, words_.data(), kBytes);
     } else {
-      for (std::size_t i = 0; i < kBytes; ++i) out[at + i] = static_cast<char>((words_[i / 8] >> (8 * (i % 8))) & 0xff);
+      for (std::size_t i = 0; i < kBytes; ++i) out[i] = static_cast<char>((words_[i / 8] >> (8 * (i % 8))) & 0xff);
     }
   }
   // bytes must hold at least kBytes.
