@@ -7,8 +7,9 @@
 //
 // Conservative by construction: the offset recorded for a write is read when
 // its acknowledgement arrives, at or after the write, so it can only excuse
-// too much, never raise a false alarm. Writes carried to another node by
-// MIGRATE are not followed yet: a migrated key's loss is never excused.
+// too much, never raise a false alarm. A key carried to another node by
+// MIGRATE is followed to its holder (KeyMove): a promotion replacing that
+// holder explains the loss too, measured from the RESTORE's offset.
 #pragma once
 
 #include <cstdint>

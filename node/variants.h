@@ -51,7 +51,7 @@ inline constexpr std::array<BugInfo, 10> kBugCatalog{{
     {"unreplicated-migration-state", "redis#6339",
      "MIGRATING/IMPORTING live only on primaries; a failover mid-migration loses them"},
     {"finalize-source-first", "redis#7116",
-     "redis-cli sends SETSLOT NODE to the source and the others before the target"},
+     "redis-cli sends SETSLOT NODE to the source before the target (the others last, as before)"},
     {"migrate-dup-on-timeout", "redis#1616, redis#2770",
      "a MIGRATE that times out after the target applied RESTORE keeps the source's copy"},
     {"stale-offset-election", "after valkey#885",
@@ -73,7 +73,7 @@ struct Variants {
   enum class MigrationStateReplication { off, on };
 
   Asking asking = Asking::required;
-  MigrationStateReplication migration_state_replication = MigrationStateReplication::off;
+  MigrationStateReplication migration_state_replication = MigrationStateReplication::on;  // Valkey 8: correct
   std::uint32_t bugs = 0;  // bit Bug(i) set: that bug is switched on
 
   bool has(Bug bug) const { return (bugs >> static_cast<unsigned>(bug)) & 1U; }

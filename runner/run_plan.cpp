@@ -20,6 +20,48 @@ Nanos between(sim::Rng& rng, Nanos lo, Nanos hi) {
   return hi <= lo ? lo : lo + static_cast<Nanos>(rng.below(static_cast<std::uint64_t>(hi - lo) + 1));
 }
 
+template <class T>
+const T& pick(sim::Rng& rng, const std::vector<T>& options) {
+  return options[rng.below(options.size())];
+}
+
+// Log-uniform: a short fault (a restart within a second) is as likely as a
+// long one (a failover), though they differ tenfold in length.
+Nanos log_uniform(sim::Rng& rng, Nanos lo, Nanos hi) {
+  if (hi <= lo) return lo;
+  const double x = std::log(static_cast<double>(lo)) +
+                   rng.unit() * (std::log(static_cast<double>(hi)) - std::log(static_cast<double>(lo)));
+  return std::clamp(static_cast<Nanos>(std::exp(x)) / ms(1) * ms(1), lo, hi);
+}
+
+// The migration part of the swarm, from its own stream: scenarios that do not
+// ask for it draw everything else exactly as before.
+void apply_migration_swarm(Scenario& s, std::uint64_t seed) {
+  const SwarmSpec& w = s.swarm;
+  sim::Rng rng = sim::Rng::derive(seed, "swarm/migration");
+  if (!w.appendfsync.empty()) {
+    const std::string& fsync = pick(rng, w.appendfsync);
+    s.appendfsync = fsync == "always" ? node::AppendFsync::always
+                    : fsync == "everysec" ? node::AppendFsync::everysec
+                                          : node::AppendFsync::no;
+  }
+  if (!w.client_kind.empty()) client::parse_client_kind(pick(rng, w.client_kind), s.workload.client_kind);
+  if (w.latency_max_max > 0) s.latency.max = between(rng, w.latency_max_min / ms(1), w.latency_max_max / ms(1)) * ms(1);
+  static const std::vector<std::string> kPhases = {"after_importing", "after_migrating", "midway",
+                                                   "between_setslot_node", "during_broadcast"};
+  static const std::vector<std::string> kSides = {"source", "target", "both"};
+  static const std::vector<std::string> kActions = {"crash", "pause", "isolate", "clog"};
+  const int count = w.phase_faults_max > 0 ? static_cast<int>(rng.between(w.phase_faults_min, w.phase_faults_max)) : 0;
+  for (int i = 0; i < count; ++i) {
+    FaultStep f;
+    f.phase = pick(rng, kPhases);
+    f.side = pick(rng, kSides);
+    f.action = pick(rng, kActions);
+    f.duration = log_uniform(rng, w.phase_fault_duration_min, w.phase_fault_duration_max);
+    s.faults.push_back(std::move(f));
+  }
+}
+
 void apply_swarm(Scenario& s, std::uint64_t seed) {
   sim::Rng rng = sim::Rng::derive(seed, "swarm");
   const SwarmSpec& w = s.swarm;
@@ -42,6 +84,7 @@ void apply_swarm(Scenario& s, std::uint64_t seed) {
   if (w.empty_primaries_min >= 0) {
     s.empty_primaries = static_cast<int>(rng.between(w.empty_primaries_min, w.empty_primaries_max));
   }
+  apply_migration_swarm(s, seed);
   s.swarm = SwarmSpec{};
 }
 

@@ -256,7 +256,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file_name) {
                     : fsync == "everysec" ? node::AppendFsync::everysec
                                           : node::AppendFsync::no;
     s.variants.set("asking", c.choice("asking", "required", {"required", "none"}));
-    s.variants.set("migration_state_replication", c.choice("migration_state_replication", "off", {"off", "on"}));
+    s.variants.set("migration_state_replication", c.choice("migration_state_replication", "on", {"off", "on"}));
     s.buggify = c.boolean("buggify", false);
     // One zoo bug as a string, or several as an array (README: the bug zoo).
     if (c.has("bug")) {
@@ -387,7 +387,8 @@ Scenario parse_scenario(const std::string& text, const std::string& file_name) {
   }
   if (root.has("swarm")) {
     Table w(root.at("swarm"), "swarm");
-    w.allow({"primaries", "replicas", "empty_primaries", "clients", "node_timeout", "nemesis", "buggify"});
+    w.allow({"primaries", "replicas", "empty_primaries", "clients", "node_timeout", "nemesis", "buggify", "phase_faults",
+             "phase_fault_duration", "appendfsync", "client_kind", "latency_max"});
     s.swarm.enabled = true;
     w.int_range("primaries", 1, 20, s.swarm.primaries_min, s.swarm.primaries_max);
     w.int_range("replicas", 0, 5, s.swarm.replicas_min, s.swarm.replicas_max);
@@ -396,6 +397,30 @@ Scenario parse_scenario(const std::string& text, const std::string& file_name) {
     w.duration_range("node_timeout", s.swarm.node_timeout_min, s.swarm.node_timeout_max);
     s.swarm.nemesis = w.boolean("nemesis", true);
     s.swarm.buggify = w.boolean("buggify", true);
+    w.int_range("phase_faults", 0, 10, s.swarm.phase_faults_min, s.swarm.phase_faults_max);
+    w.duration_range("phase_fault_duration", s.swarm.phase_fault_duration_min, s.swarm.phase_fault_duration_max);
+    if (s.swarm.phase_fault_duration_min <= 0) {
+      fail(w.at("phase_fault_duration"), "swarm.phase_fault_duration", "expected a low bound above 0");
+    }
+    auto options = [&](const std::string& key, std::initializer_list<const char*> allowed) {
+      std::vector<std::string> values = w.strings(key);
+      for (const std::string& value : values) {
+        if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return value == a; })) {
+          std::string list;
+          for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + "\"" + a + "\"";
+          fail(w.at(key), "swarm." + key, "expected values from " + list + ", got \"" + value + "\"");
+        }
+      }
+      return values;
+    };
+    s.swarm.appendfsync = options("appendfsync", {"always", "everysec", "no"});
+    s.swarm.client_kind = options("client_kind", {"smart", "dumb", "no_asking"});
+    w.duration_range("latency_max", s.swarm.latency_max_min, s.swarm.latency_max_max);
+    if (s.swarm.latency_max_max > 0 &&
+        (s.latency.kind != sim::LatencyModel::Kind::uniform || s.swarm.latency_max_min < s.latency.min)) {
+      fail(w.at("latency_max"), "swarm.latency_max",
+           "expected a uniform [network] latency whose min is at most the range's low bound");
+    }
     // Named nodes must exist in the smallest cluster the swarm may draw.
     const int fewest = (s.swarm.primaries_min > 0 ? s.swarm.primaries_min : s.primaries) *
                        (1 + (s.swarm.replicas_min >= 0 ? s.swarm.replicas_min : s.replicas));

@@ -20,7 +20,10 @@
 //   [[nemesis]]  action, every = "10s", duration = "2s", targets, start, stop
 //   [network]    latency = "uniform"|"constant"|"exponential", min, max, mean
 //   [swarm]      primaries = [2, 4], replicas = [0, 2], empty_primaries = [0, 2], clients = [2, 10],
-//                node_timeout = ["1s", "5s"], nemesis = true, buggify = true
+//                node_timeout = ["1s", "5s"], nemesis = true, buggify = true,
+//                phase_faults = [1, 2], phase_fault_duration = ["500ms", "10s"],
+//                appendfsync = ["always", "everysec"], client_kind = ["smart", "dumb"],
+//                latency_max = ["2ms", "150ms"]
 //   [expect]     verdict = "pass" | "fail", invariant = "lost-write" (for fail),
 //                forbid = ["S1", "lost-write", ...] (default: everything)
 //
@@ -96,6 +99,14 @@ struct SwarmSpec {
   Nanos node_timeout_min = 0, node_timeout_max = 0;
   bool nemesis = true;  // keep each [[nemesis]] generator with probability 1/2
   bool buggify = true;  // buggify on in half the seeds
+  // The migration nemesis made random: each seed adds this many phase faults,
+  // each with its phase, side, action (crash, pause, isolate, clog) and
+  // duration (log-uniform in the range) drawn from the seed.
+  int phase_faults_min = 0, phase_faults_max = 0;
+  Nanos phase_fault_duration_min = ms(500), phase_fault_duration_max = seconds(10);
+  std::vector<std::string> appendfsync;  // one drawn per seed, when not empty
+  std::vector<std::string> client_kind;  // one drawn per seed, when not empty
+  Nanos latency_max_min = 0, latency_max_max = 0;  // > 0: the uniform latency's max drawn from this range
 };
 
 struct Scenario {

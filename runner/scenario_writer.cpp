@@ -157,6 +157,16 @@ std::string to_toml(const Scenario& s) {
     }
     line("nemesis", w.nemesis ? "true" : "false");
     line("buggify", w.buggify ? "true" : "false");
+    if (w.phase_faults_max > 0) {
+      line("phase_faults", fmt::format("[{}, {}]", w.phase_faults_min, w.phase_faults_max));
+      line("phase_fault_duration",
+           "[" + duration(w.phase_fault_duration_min) + ", " + duration(w.phase_fault_duration_max) + "]");
+    }
+    if (!w.appendfsync.empty()) line("appendfsync", quoted_list(w.appendfsync));
+    if (!w.client_kind.empty()) line("client_kind", quoted_list(w.client_kind));
+    if (w.latency_max_max > 0) {
+      line("latency_max", "[" + duration(w.latency_max_min) + ", " + duration(w.latency_max_max) + "]");
+    }
   }
   out += "\n[expect]\n";
   line("verdict", quote(s.expect_pass ? "pass" : "fail"));

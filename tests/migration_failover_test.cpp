@@ -185,3 +185,56 @@ TEST_CASE("replicated SETSLOT needs every replica it waited for, even if one lea
   CHECK(raw(c, "n2", {"CLUSTER", "SETSLOT", std::to_string(kSlot), "IMPORTING", c.node_id("n1"), "TIMEOUT"}) ==
         "-ERR Missing timeout value\r\n");
 }
+
+// A replica checks its primary's replicated MIGRATING/IMPORTING against its
+// own view of who owns the slot: a restarted primary may resend a migration
+// whose slot the replica already saw go.
+
+TEST_CASE("a replica applies its primary's MIGRATING and IMPORTING that agree with its view", "[migration_failover]") {
+  cluster::SimCluster c(options_for(Variant::on, 35));
+  c.run_for(seconds(1));
+  REQUIRE(raw(c, "n2", {"CLUSTER", "SETSLOT", std::to_string(kSlot), "IMPORTING", c.node_id("n1")}) == "+OK\r\n");
+  REQUIRE(raw(c, "n1", {"CLUSTER", "SETSLOT", std::to_string(kSlot), "MIGRATING", c.node_id("n2")}) == "+OK\r\n");
+  // n4 sees n1 own the slot, n5 sees n2 not own it.
+  REQUIRE(c.node("n4")->cluster().migrating_to(kSlot) != nullptr);
+  CHECK(*c.node("n4")->cluster().migrating_to(kSlot) == c.node_id("n2"));
+  REQUIRE(c.node("n5")->cluster().importing_from(kSlot) != nullptr);
+  CHECK(*c.node("n5")->cluster().importing_from(kSlot) == c.node_id("n1"));
+  CHECK(events(c, "setslot_replicated_refused").empty());
+}
+
+TEST_CASE("a replica refuses its primary's IMPORTING of a slot it sees its primary own", "[migration_failover]") {
+  cluster::SimCluster c(options_for(Variant::on, 36));
+  c.run_for(seconds(1));
+  // n1 drops slot 449 from its own view only (nobody else claims it): n4 still sees n1 own it.
+  REQUIRE(raw(c, "n1", {"CLUSTER", "DELSLOTS", std::to_string(kSlot)}) == "+OK\r\n");
+  REQUIRE(raw(c, "n1", {"CLUSTER", "SETSLOT", std::to_string(kSlot), "IMPORTING", c.node_id("n2")}) == "+OK\r\n");
+  CHECK(c.node("n1")->cluster().importing_from(kSlot) != nullptr);
+  REQUIRE(c.node("n4")->cluster().owner(kSlot) == c.node_id("n1"));
+  CHECK(c.node("n4")->cluster().importing_from(kSlot) == nullptr);
+  const auto refused = events(c, "setslot_replicated_refused", "n4");
+  REQUIRE(refused.size() == 1);
+  CHECK(refused[0].detail == "error=ERR My primary is already the owner of hash slot 449");
+}
+
+TEST_CASE("a replica refuses its primary's MIGRATING of a slot it does not see its primary own", "[migration_failover]") {
+  cluster::SimCluster c(options_for(Variant::on, 37));
+  c.run_for(seconds(1));
+  constexpr int kOther = 6000;  // n2's
+  // n1 takes n2's slot in its own view and opens a migration of it, all in one
+  // EXEC so that no UPDATE from the others can undo the claim in between; n4
+  // still sees n2 (the newer epoch) own the slot. The stream is not acknowledged inside EXEC.
+  REQUIRE(raw(c, "n1", {"MULTI"}) == "+OK\r\n");
+  REQUIRE(raw(c, "n1", {"CLUSTER", "DELSLOTS", std::to_string(kOther)}) == "+QUEUED\r\n");
+  REQUIRE(raw(c, "n1", {"CLUSTER", "ADDSLOTS", std::to_string(kOther)}) == "+QUEUED\r\n");
+  REQUIRE(raw(c, "n1", {"CLUSTER", "SETSLOT", std::to_string(kOther), "MIGRATING", c.node_id("n3")}) == "+QUEUED\r\n");
+  REQUIRE(raw(c, "n1", {"EXEC"}) == "*3\r\n+OK\r\n+OK\r\n+OK\r\n");
+  REQUIRE(c.node("n1")->cluster().migrating_to(kOther) != nullptr);
+  REQUIRE(run_until_every(c, [&] { return c.node("n4")->repl_offset() == c.node("n1")->repl_offset(); }, seconds(2),
+                          ms(1)));
+  CHECK(c.node("n4")->cluster().owner(kOther) == c.node_id("n2"));
+  CHECK(c.node("n4")->cluster().migrating_to(kOther) == nullptr);
+  const auto refused = events(c, "setslot_replicated_refused", "n4");
+  REQUIRE(refused.size() == 1);
+  CHECK(refused[0].detail == "error=ERR My primary is not the owner of hash slot 6000");
+}

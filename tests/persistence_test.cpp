@@ -2,6 +2,7 @@
 
 #include "node/aof.h"
 #include "node/resp_parser.h"
+#include "cluster_test_util.h"
 #include "node_test_util.h"
 
 using namespace slotsim;
@@ -193,4 +194,86 @@ TEST_CASE("garbage in the middle of the AOF stops the node instead of dropping w
   CHECK_FALSE(c.world().is_up(c.process("n1")));
   REQUIRE_FALSE(c.world().failures().empty());
   CHECK(c.world().failures().back().what.find("bad file format") != std::string::npos);
+}
+
+// Startup's check of data against nodes.conf (Redis's verifyClusterConfigWithData).
+
+TEST_CASE("keys of a slot given away that an unsynced AOF brings back mark the slot importing at startup",
+          "[persistence]") {
+  auto options = test::bus_cluster(3, 0, 4);
+  options.node.appendfsync = node::AppendFsync::everysec;
+  cluster::SimCluster c(options);
+  REQUIRE(raw(c, "n1", {"SET", "{k2}a", "v"}) == "+OK\r\n");
+  c.world().run_for(ms(1500));  // the SET is synced
+  // Slot 449 moves to n2; nodes.conf is synced at once, the DEL of MIGRATE is not.
+  REQUIRE(raw(c, "n2", {"CLUSTER", "SETSLOT", "449", "IMPORTING", c.node_id("n1")}) == "+OK\r\n");
+  REQUIRE(raw(c, "n1", {"CLUSTER", "SETSLOT", "449", "MIGRATING", c.node_id("n2")}) == "+OK\r\n");
+  REQUIRE(raw(c, "n1", {"MIGRATE", "n2", "6379", "{k2}a", "0", "5000"}) == "+OK\r\n");
+  REQUIRE(raw(c, "n2", {"CLUSTER", "SETSLOT", "449", "NODE", c.node_id("n2")}) == "+OK\r\n");
+  REQUIRE(raw(c, "n1", {"CLUSTER", "SETSLOT", "449", "NODE", c.node_id("n2")}) == "+OK\r\n");
+  auto& disk = c.world().disk(c.process("n1"));
+  REQUIRE(disk.find(node::Aof::kFileName)->durable().find("DEL") == std::string::npos);
+  const std::vector<int> n1_slots = c.node("n1")->cluster().slots_of(c.node_id("n1"));
+  c.crash("n1");
+  c.restart("n1");
+  REQUIRE(c.wait_writable("n1"));
+  const node::Node& n1 = *c.node("n1");
+  REQUIRE(n1.keyspace().peek("{k2}a") != nullptr);  // the key came back
+  // The owner stays n2; n1 imports from it, so `fix` can reconcile the two copies.
+  CHECK(n1.cluster().owner(449) == c.node_id("n2"));
+  REQUIRE(n1.cluster().importing_from(449) != nullptr);
+  CHECK(*n1.cluster().importing_from(449) == c.node_id("n2"));
+  CHECK(n1.cluster().importing().size() == 1);
+  CHECK(n1.cluster().slots_of(c.node_id("n1")) == n1_slots);
+  const auto unexpected = test::events(c, "slot_keys_unexpected", "n1");
+  REQUIRE(unexpected.size() == 1);
+  CHECK(unexpected[0].detail == "slot=449 action=importing from=" + c.node_id("n2"));
+  // And it is saved: nodes.conf has the open slot.
+  CHECK(disk.find(node::Node::kConfigFileName)->content().find("[449-<-" + c.node_id("n2") + "]") !=
+        std::string::npos);
+  CHECK(raw(c, "n1", {"GET", "{k2}a"}) == "-MOVED 449 n2:6379\r\n");
+}
+
+TEST_CASE("keys of a slot nobody owns in nodes.conf make the node claim the slot at startup", "[persistence]") {
+  auto options = test::bus_cluster(3, 0, 4);
+  options.node.appendfsync = node::AppendFsync::always;
+  cluster::SimCluster c(options);
+  REQUIRE(raw(c, "n1", {"SET", "{k2}a", "v"}) == "+OK\r\n");
+  REQUIRE(raw(c, "n1", {"CLUSTER", "DELSLOTS", "449"}) == "+OK\r\n");  // the keys stay
+  REQUIRE(c.node("n1")->cluster().owner(449).empty());
+  c.crash("n1");
+  c.restart("n1");
+  REQUIRE(c.wait_writable("n1"));
+  CHECK(c.node("n1")->cluster().owner(449) == c.node_id("n1"));
+  CHECK(c.node("n1")->cluster().importing().empty());
+  const auto unexpected = test::events(c, "slot_keys_unexpected", "n1");
+  REQUIRE(unexpected.size() == 1);
+  CHECK(unexpected[0].detail == "slot=449 action=claimed");
+  CHECK(raw(c, "n1", {"GET", "{k2}a"}) == "$1\r\nv\r\n");
+}
+
+TEST_CASE("a primary with keys of its own slots and a replica with its primary's keys start untouched",
+          "[persistence]") {
+  auto options = test::bus_cluster(3, 1, 4);
+  options.node.appendfsync = node::AppendFsync::always;
+  cluster::SimCluster c(options);
+  REQUIRE(raw(c, "n1", {"SET", "{k2}a", "v"}) == "+OK\r\n");
+  REQUIRE(test::run_until_every(c, [&] { return c.node("n4")->keyspace().peek("{k2}a") != nullptr; }, seconds(5)));
+  const std::vector<int> n1_slots = c.node("n1")->cluster().slots_of(c.node_id("n1"));
+  for (const char* name : {"n1", "n4"}) {
+    CAPTURE(name);
+    c.crash(name);
+    c.restart(name);
+    if (std::string(name) == "n1") REQUIRE(c.wait_writable(name));
+    c.run_for(ms(100));
+    // It loaded keys from its AOF, so the check had something to look at.
+    const auto loaded = test::events(c, "aof_loaded", name);
+    REQUIRE_FALSE(loaded.empty());
+    CHECK(test::detail_field(loaded.back().detail, "keys") != "0");
+    // n4 holds keys of slot 449, which n1 owns: a replica follows its primary, not its own slots.
+    CHECK(c.node(name)->cluster().importing().empty());
+    CHECK(c.node(name)->cluster().owner(449) == c.node_id("n1"));
+    CHECK(c.node(name)->cluster().slots_of(c.node_id("n1")) == n1_slots);
+  }
+  CHECK(test::events(c, "slot_keys_unexpected").empty());
 }

@@ -3,6 +3,8 @@
 // faults, and shrinking.
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include "runner/run_plan.h"
 #include "runner/run_scenario.h"
 #include "runner/scenario.h"
@@ -151,6 +153,69 @@ TEST_CASE("a seed's plan is a function of the scenario and the seed", "[run_plan
     CHECK(p.faults.back().phase == "midway");
   }
   CHECK(some_seed_differs);
+}
+
+TEST_CASE("the migration swarm draws phase faults and the run's persistence and clients within bounds", "[run_plan]") {
+  const auto s = parse_scenario(R"(
+duration = "20s"
+[network]
+latency = "uniform"
+min = "1ms"
+max = "5ms"
+[[operator]]
+at = "2s"
+action = "move_slot"
+slot = 449
+to = "n2"
+[swarm]
+phase_faults = [1, 2]
+phase_fault_duration = ["300ms", "10s"]
+appendfsync = ["always", "everysec"]
+client_kind = ["smart", "dumb"]
+latency_max = ["2ms", "150ms"]
+)",
+                                "m.toml");
+  std::set<std::string> phases, sides, actions, fsyncs, kinds;
+  bool short_fault = false, long_fault = false;
+  for (std::uint64_t seed = 1; seed <= 200; ++seed) {
+    const auto p = runner::instantiate(s, seed);
+    int phase_faults = 0;
+    for (const auto& f : p.faults) {
+      if (f.phase.empty()) continue;
+      ++phase_faults;
+      phases.insert(f.phase);
+      sides.insert(f.side);
+      actions.insert(f.action);
+      CHECK(f.duration >= ms(300));
+      CHECK(f.duration <= seconds(10));
+      short_fault = short_fault || f.duration < seconds(1);
+      long_fault = long_fault || f.duration > seconds(5);
+    }
+    CHECK(phase_faults >= 1);
+    CHECK(phase_faults <= 2);
+    fsyncs.insert(p.appendfsync == node::AppendFsync::always ? "always" : "everysec");
+    kinds.insert(p.workload.client_kind == client::ClientKind::dumb ? "dumb" : "smart");
+    CHECK(p.latency.max >= ms(2));
+    CHECK(p.latency.max <= ms(150));
+    CHECK(p.appendfsync != node::AppendFsync::no);
+    // The drawn plan is written out and read back whole: a stored run replays it.
+    CHECK(runner::to_toml(parse_scenario(runner::to_toml(p), "p.toml")) == runner::to_toml(p));
+  }
+  // Every phase, side and action is drawn, short faults (restarts) as well as long ones (failovers).
+  CHECK(phases.size() == 5);
+  CHECK(sides == std::set<std::string>{"both", "source", "target"});
+  CHECK(actions == std::set<std::string>{"clog", "crash", "isolate", "pause"});
+  CHECK(fsyncs.size() == 2);
+  CHECK(kinds.size() == 2);
+  CHECK(short_fault);
+  CHECK(long_fault);
+  // The same seed draws the same plan.
+  CHECK(runner::to_toml(runner::instantiate(s, 7)) == runner::to_toml(runner::instantiate(s, 7)));
+  // A bad value names the file, the line and the field.
+  CHECK(error_of("[swarm]\nappendfsync = [\"always\", \"sometimes\"]\n")
+            .find("s.toml:2: field 'swarm.appendfsync': expected values from") == 0);
+  CHECK(error_of("[swarm]\nlatency_max = [\"2ms\", \"150ms\"]\n[network]\nlatency = \"exponential\"\n")
+            .find("field 'swarm.latency_max'") != std::string::npos);
 }
 
 TEST_CASE("a scenario written as TOML reads back to the same scenario", "[run_plan]") {

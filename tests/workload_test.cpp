@@ -255,6 +255,89 @@ TEST_CASE("the operator's fix closes a migration left open by a crash", "[worklo
 
 namespace {
 
+// Slot 449 is n1's and stable; n2 imports it and holds copies of keys n1 has
+// too (as after a crash brought back unsynced ones). Each pair is the owner's
+// and the holder's command writing one key. Returns fix()'s result.
+using Write = std::vector<std::string>;
+workload::OperatorResult fix_with_copies(cluster::SimCluster& c, const std::vector<std::pair<Write, Write>>& keys,
+                                         const std::vector<Write>& holder_only = {}) {
+  for (const auto& [owner_write, holder_write] : keys) REQUIRE(raw(c, "n1", owner_write).rfind("-", 0) != 0);
+  REQUIRE(raw(c, "n2", {"CLUSTER", "SETSLOT", "449", "IMPORTING", c.node_id("n1")}) == "+OK\r\n");
+  std::vector<Write> holder_writes = holder_only;
+  for (const auto& [owner_write, holder_write] : keys) holder_writes.push_back(holder_write);
+  for (const auto& write : holder_writes) {
+    REQUIRE(raw(c, "n2", {"ASKING"}) == "+OK\r\n");
+    REQUIRE(raw(c, "n2", write).rfind("-", 0) != 0);
+  }
+  workload::OperatorResult result;
+  bool done = false;
+  c.world().add_process("operator", function_process([&](Env& env) {
+    workload::ClusterOperator op(env, addresses(c));
+    result = op.fix();
+    done = true;
+  }));
+  REQUIRE(run_until_every(c, [&] { return done; }, seconds(30)));
+  return result;
+}
+
+std::size_t dropped(cluster::SimCluster& c, const std::string& key) {
+  std::size_t count = 0;
+  for (const auto& e : test::events(c, "operator_drop_stale")) {
+    if (test::detail_field(e.detail, "key") == key) ++count;
+  }
+  return count;
+}
+
+}  // namespace
+
+TEST_CASE("the operator's fix drops a holder's copy equal to the owner's or that the owner's list continues",
+          "[workload]") {
+  cluster::SimCluster c(bus_cluster(3, 0, 9));
+  const auto result = fix_with_copies(c,
+                                      {{{"SET", "{k2}same", "v"}, {"SET", "{k2}same", "v"}},
+                                       {{"RPUSH", "{k2}list", "a", "b", "c"}, {"RPUSH", "{k2}list", "a", "b"}}},
+                                      {{"SET", "{k2}only", "x"}});
+  CAPTURE(result.error);
+  CHECK(result.ok);
+  CHECK(dropped(c, "{k2}same") == 1);
+  CHECK(dropped(c, "{k2}list") == 1);
+  // A key only the holder has is no stale copy: fix moves it to the owner instead.
+  CHECK(dropped(c, "{k2}only") == 0);
+  CHECK(raw(c, "n1", {"GET", "{k2}only"}) == "$1\r\nx\r\n");
+  CHECK(c.node("n2")->keyspace().count_in_slot(449) == 0);
+  CHECK(c.node("n2")->cluster().importing_from(449) == nullptr);
+  // The owner's copies are the ones kept (not the holder's shorter list).
+  CHECK(raw(c, "n1", {"GET", "{k2}same"}) == "$1\r\nv\r\n");
+  CHECK(raw(c, "n1", {"LRANGE", "{k2}list", "0", "-1"}) == "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n");
+}
+
+TEST_CASE("the operator's fix stops on a holder's copy that differs from the owner's", "[workload]") {
+  struct Case {
+    const char* what;
+    std::vector<std::string> owner_write;
+    std::vector<std::string> holder_write;
+  };
+  const std::vector<Case> cases = {
+      {"another value", {"SET", "{k2}k", "new"}, {"SET", "{k2}k", "old"}},
+      {"a list the owner's does not continue", {"RPUSH", "{k2}k", "a", "b", "c"}, {"RPUSH", "{k2}k", "a", "x"}},
+      {"a list longer than the owner's", {"RPUSH", "{k2}k", "a", "b"}, {"RPUSH", "{k2}k", "a", "b", "c"}},
+  };
+  for (const auto& k : cases) {
+    CAPTURE(k.what);
+    cluster::SimCluster c(bus_cluster(3, 0, 9));
+    const auto result = fix_with_copies(c, {{k.owner_write, k.holder_write}});
+    CHECK_FALSE(result.ok);
+    CHECK(result.error == "key {k2}k of slot 449 differs on n2:6379 and its owner n1:6379: fix it by hand");
+    CHECK(dropped(c, "{k2}k") == 0);
+    // Neither copy is deleted, and the slot stays open for a human.
+    CHECK(c.node("n1")->keyspace().peek("{k2}k") != nullptr);
+    CHECK(c.node("n2")->keyspace().peek("{k2}k") != nullptr);
+    CHECK(c.node("n2")->cluster().importing_from(449) != nullptr);
+  }
+}
+
+namespace {
+
 struct ChaosRun {
   checker::CheckResult verdict;
   std::size_t forgiven = 0;

@@ -1,0 +1,194 @@
+// PromotionTracker: rule D1's record of promotions, built from the trace. The
+// first tests feed it hand-written events over a real cluster (it reads the
+// replicas' roles and offsets from the nodes); the last one watches real
+// elections through the invariant monitor, so the trace formats it parses
+// are the ones the node writes.
+#include <catch2/catch.hpp>
+
+#include "checker/documented_losses.h"
+#include "cluster/invariant_monitor.h"
+#include "cluster/promotion_tracker.h"
+#include "cluster_test_util.h"
+#include "node/hash_slot.h"
+#include "node_test_util.h"
+
+using namespace slotsim;
+using slotsim::test::bus_cluster;
+using slotsim::test::converged;
+using slotsim::test::is_primary;
+using slotsim::test::raw;
+using slotsim::test::run_until_every;
+
+namespace {
+
+// A key of a slot in [first, last].
+std::string key_in(int first, int last, const std::string& prefix) {
+  for (int i = 0;; ++i) {
+    std::string key = prefix + std::to_string(i);
+    const int slot = node::key_hash_slot(key);
+    if (slot >= first && slot <= last) return key;
+  }
+}
+
+// Writes `count` values of `size` bytes to keys of the primary's slots.
+void write(cluster::SimCluster& c, const std::string& primary, int first_slot, int last_slot, int count,
+           std::size_t size) {
+  for (int i = 0; i < count; ++i) {
+    const std::string key = key_in(first_slot, last_slot, primary + ":" + std::to_string(i) + ":");
+    REQUIRE(raw(c, primary, {"SET", key, std::string(size, 'x')}) == "+OK\r\n");
+  }
+}
+
+bool caught_up(cluster::SimCluster& c, const std::string& primary, const std::vector<std::string>& replicas) {
+  for (const auto& r : replicas) {
+    if (c.node(r)->repl_offset() != c.node(primary)->repl_offset()) return false;
+  }
+  return true;
+}
+
+// 2 primaries with 2 replicas each: n3, n4 follow n1 (slots 0-8191), n5, n6
+// follow n2. n2's shard carries far more bytes, so its replicas' offsets are
+// above n1's replicas': a tracker that counted them as siblings would show it.
+struct Shards {
+  Shards() : c(bus_cluster(2, 2, 5)) {
+    REQUIRE(c.node("n3")->cluster().myself().primary_id == c.node_id("n1"));
+    REQUIRE(c.node("n4")->cluster().myself().primary_id == c.node_id("n1"));
+    REQUIRE(c.node("n5")->cluster().myself().primary_id == c.node_id("n2"));
+    REQUIRE(c.node("n6")->cluster().myself().primary_id == c.node_id("n2"));
+    write(c, "n1", 0, 8191, 3, 10);
+    write(c, "n2", 8192, node::kSlotCount - 1, 20, 1000);
+    REQUIRE(run_until_every(c, [&] { return caught_up(c, "n1", {"n3", "n4"}) && caught_up(c, "n2", {"n5", "n6"}); },
+                            seconds(5)));
+    REQUIRE(c.node("n4")->repl_offset() > 0);
+    REQUIRE(c.node("n5")->repl_offset() > c.node("n4")->repl_offset());
+  }
+  cluster::SimCluster c;
+};
+
+// An automatic election of n3 in epoch 9: scheduled at t=200, started at 300,
+// promoted at 400; `before` (at t=100) and `between` (at t=250) are fault
+// details. Returns the promotion recorded.
+checker::Promotion elect_n3(cluster::SimCluster& c, const std::vector<std::string>& before,
+                            const std::vector<std::string>& between, const std::string& start = "epoch=9") {
+  cluster::PromotionTracker tracker(c);
+  for (const auto& fault : before) tracker.on_event(100, "fault-injector", "fault", fault);
+  tracker.on_event(200, "n3", "election_scheduled", "in_ms=600 rank=0 offset=1");
+  for (const auto& fault : between) tracker.on_event(250, "fault-injector", "fault", fault);
+  if (!start.empty()) tracker.on_event(300, "n3", "election_start", start + " primary=" + c.node_id("n1"));
+  tracker.on_event(400, "n3", "promoted",
+                   "old_primary=" + c.node_id("n1") + " config_epoch=9 offset=77 migrating=0 importing=0");
+  REQUIRE(tracker.promotions().size() == 1);
+  return tracker.promotions().front();
+}
+
+}  // namespace
+
+TEST_CASE("PromotionTracker takes the siblings' offsets when the winner schedules its election", "[promotions]") {
+  Shards s;
+  auto& c = s.c;
+  cluster::PromotionTracker tracker(c);
+  tracker.on_event(seconds(10), "n3", "election_scheduled", "in_ms=600 rank=0 offset=1");
+  const std::uint64_t at_scheduling = c.node("n4")->repl_offset();
+  // The old primary streams on after the ranks were fixed: the sibling pulls ahead.
+  write(c, "n1", 0, 8191, 5, 100);
+  REQUIRE(run_until_every(c, [&] { return c.node("n4")->repl_offset() > at_scheduling; }, seconds(5)));
+  tracker.on_event(seconds(11), "n3", "election_start", "epoch=9 primary=" + c.node_id("n1"));
+  tracker.on_event(seconds(12), "n3", "promoted",
+                   "old_primary=" + c.node_id("n1") + " config_epoch=9 offset=77 migrating=0 importing=0");
+  REQUIRE(tracker.promotions().size() == 1);
+  const checker::Promotion& p = tracker.promotions().front();
+  CHECK(p.time == seconds(12));
+  CHECK(p.winner == "n3");
+  CHECK(p.winner_id == c.node_id("n3"));
+  CHECK(p.old_primary_id == c.node_id("n1"));
+  CHECK(p.winner_offset == 77);
+  // n4 is n3's only sibling; n5 and n6 (higher offsets) follow another primary.
+  CHECK(p.untouched_sibling == "n4");
+  CHECK(p.untouched_sibling_offset == at_scheduling);
+  // The candidacy is used up: a later promotion with no election of its own names no sibling.
+  tracker.on_event(seconds(13), "n3", "promoted",
+                   "old_primary=" + c.node_id("n1") + " config_epoch=9 offset=80 migrating=0 importing=0");
+  REQUIRE(tracker.promotions().size() == 2);
+  CHECK(tracker.promotions()[1].untouched_sibling.empty());
+  CHECK(tracker.promotions()[1].untouched_sibling_offset == 0);
+}
+
+TEST_CASE("PromotionTracker drops the sibling a fault touched and any sibling after a fault since scheduling",
+          "[promotions]") {
+  Shards s;
+  auto& c = s.c;
+  const std::uint64_t n4_offset = c.node("n4")->repl_offset();
+  auto has_sibling = [&](const checker::Promotion& p) {
+    return p.untouched_sibling == "n4" && p.untouched_sibling_offset == n4_offset;
+  };
+  auto has_none = [](const checker::Promotion& p) {
+    return p.untouched_sibling.empty() && p.untouched_sibling_offset == 0;
+  };
+  CHECK(has_sibling(elect_n3(c, {}, {})));
+  // Before the scheduling, only faults that named the sibling (or everyone) matter.
+  CHECK(has_sibling(elect_n3(c, {"action=crash node=n6"}, {})));
+  CHECK(has_sibling(elect_n3(c, {"action=heal"}, {})));
+  CHECK(has_none(elect_n3(c, {"action=crash node=n4"}, {})));
+  CHECK(has_none(elect_n3(c, {"action=isolate node=n6,n4"}, {})));  // every node of a list counts
+  CHECK(has_none(elect_n3(c, {"action=partition"}, {})));           // timing no longer ranks anyone
+  CHECK(has_none(elect_n3(c, {"action=clock_skew node=n6 offset_ms=300"}, {})));
+  // Any fault between scheduling and promotion, a heal or one of an unrelated node included.
+  CHECK(has_none(elect_n3(c, {}, {"action=crash node=n6"})));
+  CHECK(has_none(elect_n3(c, {}, {"action=heal"})));
+  // The promotion itself is recorded either way.
+  const checker::Promotion p = elect_n3(c, {}, {"action=pause node=n1"});
+  CHECK(p.winner == "n3");
+  CHECK(p.winner_offset == 77);
+}
+
+TEST_CASE("PromotionTracker gives no sibling to a manual failover or to a promotion of another epoch",
+          "[promotions]") {
+  Shards s;
+  auto& c = s.c;
+  auto has_none = [](const checker::Promotion& p) {
+    return p.untouched_sibling.empty() && p.untouched_sibling_offset == 0;
+  };
+  CHECK(elect_n3(c, {}, {}, "epoch=9").untouched_sibling == "n4");
+  // An operator's failover picks its own replica: Redis promises no ranking.
+  CHECK(has_none(elect_n3(c, {}, {}, "epoch=9 manual=1")));
+  // A takeover has no election at all.
+  CHECK(has_none(elect_n3(c, {}, {}, "")));
+  // The automatic election was not the one that promoted it.
+  CHECK(has_none(elect_n3(c, {}, {}, "epoch=8")));
+}
+
+TEST_CASE("the invariant monitor records an automatic promotion with its untouched sibling and a manual one without",
+          "[promotions]") {
+  cluster::SimCluster c(bus_cluster(3, 2, 3));
+  cluster::InvariantMonitor monitor(c);
+  // n4 and n5 follow n1; n6 and n7 follow n2.
+  write(c, "n1", 0, 5460, 5, 50);
+  REQUIRE(run_until_every(c, [&] { return caught_up(c, "n1", {"n4", "n5"}); }, seconds(5)));
+  const std::uint64_t offset = c.node("n1")->repl_offset();
+  const std::uint64_t history = checker::history_tag(c.node("n1")->replication().replid);
+  c.crash("n1");
+  REQUIRE(run_until_every(c, [&] { return (is_primary(c, "n4") || is_primary(c, "n5")) && converged(c); },
+                          seconds(30)));
+  REQUIRE(monitor.promotions().size() == 1);
+  const checker::Promotion automatic = monitor.promotions().front();
+  const std::string winner = is_primary(c, "n4") ? "n4" : "n5";
+  CHECK(automatic.winner == winner);
+  CHECK(automatic.old_primary_id == c.node_id("n1"));
+  CHECK(automatic.winner_offset == offset);
+  CHECK(automatic.winner_history == history);  // the history it followed, kept as its replid2
+  CHECK(automatic.untouched_sibling == (winner == "n4" ? "n5" : "n4"));
+  CHECK(automatic.untouched_sibling_offset == offset);
+
+  // n7 must hold data, or it would be no candidate sibling whatever the election.
+  write(c, "n2", 5461, 10922, 5, 50);
+  REQUIRE(run_until_every(c, [&] { return caught_up(c, "n2", {"n6", "n7"}); }, seconds(5)));
+  REQUIRE(c.node("n7")->repl_offset() > 0);
+  REQUIRE(raw(c, "n6", {"CLUSTER", "FAILOVER"}) == "+OK\r\n");
+  REQUIRE(run_until_every(c, [&] { return is_primary(c, "n6") && converged(c); }, seconds(20)));
+  REQUIRE(monitor.promotions().size() == 2);
+  const checker::Promotion manual = monitor.promotions()[1];
+  CHECK(manual.winner == "n6");
+  CHECK(manual.old_primary_id == c.node_id("n2"));
+  CHECK(manual.untouched_sibling.empty());  // n7 was untouched, but the operator chose n6
+  CHECK(manual.untouched_sibling_offset == 0);
+}
