@@ -89,7 +89,8 @@ void OnlineInvariants::observe(Nanos time, const std::vector<NodeView>& nodes, s
   operator_changed_.clear();  // the permission covers changes up to this snapshot
   // S5: the clock starts when a serving primary is cut off (and running).
   for (const NodeView& view : nodes) {
-    const bool cut_off = view.up && !view.paused && view.primary && view.own_slots.any() && !view.reaches_majority;
+    const bool cut_off =
+        view.up && !view.paused && !view.blocked && view.primary && view.own_slots.any() && !view.reaches_majority;
     if (!cut_off || minority_bound_ == 0) {
       minority_since_.erase(view.name);
       continue;
@@ -123,7 +124,9 @@ void OnlineInvariants::observe(Nanos time, const std::vector<NodeView>& nodes, s
 
 void OnlineInvariants::on_event(Nanos time, const std::string& process, const std::string& kind,
                                 const std::string& detail, std::uint64_t index) {
-  if (kind == "setslot" || kind == "addslots" || kind == "delslots") {
+  if (kind == "setslot" || kind == "addslots" || kind == "delslots" || kind == "slots_taken_unclaimed") {
+    // S4's documented exceptions: the operator's commands, and a claim on a slot
+    // whose owner stopped claiming it, taken whatever the epochs (redis#12344).
     operator_changed_.insert(process);
     if (trace_field(detail, "action") == "node") slot_owner_ids_.insert(trace_field(detail, "node"));
   } else if (kind == "slots_claimed") {

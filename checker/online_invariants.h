@@ -54,6 +54,8 @@ struct NodeView {
   bool primary = false;
   bool serving = false;  // cluster_state ok: it would take writes for its slots
   bool paused = false;   // frozen by the simulator: it acts on nothing, S5 waits
+  bool blocked = false;  // held over 100 ms by one command (MIGRATE to an unreachable
+                         // target): no cron runs, so as for a paused node, S5 waits
   // Whether it can reach (both ways) a majority of the primaries that own
   // slots in its own view, itself included. Computed by the simulator.
   bool reaches_majority = true;

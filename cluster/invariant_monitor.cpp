@@ -54,6 +54,8 @@ std::vector<checker::NodeView> node_views(SimCluster& cluster, std::map<std::str
       view.last_vote_epoch = state.last_vote_epoch;
       view.own_slots = state.slot_set(state.myself_id());
       view.paused = world.is_paused(members[i].process);
+      // A brief command (an fsync) must not restart S5's clock: only a long block.
+      view.blocked = n->busy_for() > ms(100);
       std::size_t owners = 0;
       std::size_t reached = 0;
       for (const auto& [id, node] : state.nodes()) {

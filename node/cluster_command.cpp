@@ -302,6 +302,7 @@ std::string Node::cluster_setslot(Client& client, Command& args) {
     wait.finish = [this, args, replicas](std::size_t acked) mutable {
       while (busy_) idle_->wait_until(kForever);
       busy_ = true;
+      busy_since_ = env_.now();
       std::string result;
       if (acked < replicas) {
         env_.trace("setslot_not_acked", "slot=" + args[2] + " acked=" + std::to_string(acked));

@@ -55,6 +55,10 @@ class Node final : public Service {
   const Keyspace& keyspace() const { return keys_; }
   const NodeConfig& config() const { return config_; }
   bool cluster_ok() const { return cluster_ok_; }
+  // How long the running command has held the node (Redis's single thread;
+  // MIGRATE to an unreachable target blocks it); 0 when idle. A blocked node
+  // runs no cron: it detects nothing, like a paused one.
+  Nanos busy_for() const { return busy_ ? env_.now() - busy_since_ : 0; }
   const ReplicationState& replication() const { return repl_; }
   // Bytes of the replication history this node holds (what the bus advertises).
   std::uint64_t repl_offset() const { return repl_.offset; }
@@ -232,6 +236,7 @@ class Node final : public Service {
   bool cluster_ok_ = false;
   bool state_recheck_pending_ = false;  // held down by the writable delay
   bool busy_ = false;  // a command is running (possibly blocked in MIGRATE)
+  Nanos busy_since_ = 0;
   std::unique_ptr<Condition> idle_;
   std::uint64_t commands_processed_ = 0;
   std::uint64_t connections_received_ = 0;

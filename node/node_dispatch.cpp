@@ -173,6 +173,7 @@ std::string Node::process(Client& client, Command& args) {
     }
   }
   busy_ = true;
+  busy_since_ = env_.now();
   std::string result;
   const CommandSpec* data_spec = find_data_command(name);
   const CommandEntry* node_spec = data_spec == nullptr ? find_node_command(name) : nullptr;

@@ -76,6 +76,7 @@ void Node::update_slots_config_with(const std::string& sender_id, std::uint64_t 
   std::size_t migrated_our_slots = 0;
   std::vector<int> dirty_slots;
   std::vector<int> moved_slots;
+  std::vector<int> taken_unclaimed;  // moved_slots that moved only because unclaimed
   bool changed = false;
 
   // Owners compared by index: this runs over every slot for every ping.
@@ -156,6 +157,9 @@ void Node::update_slots_config_with(const std::string& sender_id, std::uint64_t 
         ++migrated_our_slots;
       }
       moved_slots.push_back(slot);
+      // Taken only because its owner stopped claiming it, whatever the epochs
+      // (redis#12344, Valkey's isSlotUnclaimed): said, so a checker can tell.
+      if (owner_node != nullptr && owner_node->config_epoch >= sender_epoch) taken_unclaimed.push_back(slot);
       cluster_.assign(slot, sender_id);
       cluster_.owner_not_claiming.reset(bit);
       changed = true;
@@ -184,6 +188,12 @@ void Node::update_slots_config_with(const std::string& sender_id, std::uint64_t 
       bump_epoch_without_consensus("import_auto_claim");
       changed = true;
     }
+  }
+  if (!taken_unclaimed.empty()) {
+    std::string ranges = format_slot_ranges(taken_unclaimed);
+    std::replace(ranges.begin(), ranges.end(), ' ', ',');
+    env_.trace("slots_taken_unclaimed", "owner=" + sender_id + " epoch=" + std::to_string(sender_epoch) +
+                                            " slots=" + ranges);
   }
   if (!moved_slots.empty()) {
     std::string ranges = format_slot_ranges(moved_slots);

@@ -152,6 +152,20 @@ TEST_CASE("S5 fires when a cut-off primary serves past the bound, and only then"
   invariants.observe(seconds(13), {cut});
   invariants.observe(seconds(13) + ms(500), {cut});
   CHECK(invariants.violations().empty());
+  // Held by one command (a MIGRATE to a target it cannot reach), its cron
+  // runs no failure detection either: the same.
+  cut.blocked = true;
+  invariants.observe(seconds(13) + ms(800), {cut});
+  invariants.observe(seconds(15), {cut});
+  cut.blocked = false;
+  invariants.observe(seconds(15) + ms(100), {cut});
+  CHECK(invariants.violations().empty());
+  invariants.observe(seconds(16) + ms(200), {cut});
+  REQUIRE(invariants.violations().size() == 1);
+  CHECK(invariants.violations()[0].detail.find("1100 ms") != std::string::npos);
+  invariants = checker::OnlineInvariants(seconds(1));
+  invariants.observe(seconds(13), {cut});
+  invariants.observe(seconds(13) + ms(500), {cut});
   // Stopping in time is fine; serving past the bound is not.
   cut.serving = false;
   invariants.observe(seconds(14) + ms(500), {cut});
@@ -692,6 +706,13 @@ TEST_CASE("S4 fires when a node hands a slot to an owner that is not newer, unle
   REQUIRE(invariants.violations().size() == 1);
   CHECK(invariants.violations()[0].invariant == "S4");
   CHECK(invariants.violations()[0].detail.find("slot 1") != std::string::npos);
+  // A claim on a slot whose owner stopped claiming it is taken whatever the
+  // epochs (redis#12344): allowed when the node said so.
+  invariants.on_event(ms(7), "n1", "slots_taken_unclaimed", "owner=A epoch=3 slots=0");
+  invariants.observe(ms(8), {table({"A", "A", ""}, {{"A", 3}, {"B", 4}, {"C", 5}})});   // B (4) -> A (3), said
+  CHECK(invariants.violations().size() == 1);
+  invariants.observe(ms(9), {table({"D", "A", ""}, {{"A", 3}, {"D", 1}})});   // A (3) -> D (1), unsaid: bad
+  CHECK(invariants.violations().size() == 2);
 }
 
 TEST_CASE("counter and WAIT workloads, and the operator's manual failover", "[workload]") {
