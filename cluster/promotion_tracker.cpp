@@ -25,6 +25,7 @@ void PromotionTracker::on_event(Nanos time, const std::string& process, const st
     const node::Node* me = cluster_.node(process);
     if (me == nullptr || all_touched_) return;
     const std::string& primary = me->cluster().myself().primary_id;
+    c.own_history = checker::history_tag(me->replication().replid);
     for (const std::string& name : cluster_.names()) {
       if (name == process || touched_.count(name) != 0) continue;
       const node::Node* sibling = cluster_.node(name);
@@ -35,7 +36,14 @@ void PromotionTracker::on_event(Nanos time, const std::string& process, const st
       if (sibling->repl_offset() > c.best_offset) {
         c.best_offset = sibling->repl_offset();
         c.best_sibling = name;
+        c.best_history = checker::history_tag(sibling->replication().replid);
       }
+    }
+  } else if (kind == "replication_sync" && checker::trace_field(detail, "mode") == "full") {
+    // A full sync (say, from a primary that restarted with a new history)
+    // restarts the offsets: the snapshot no longer compares with the winner's.
+    for (auto& [candidate, c] : candidacies_) {
+      if (candidate == process || c.best_sibling == process) c.resynced = true;
     }
   } else if (kind == "election_start") {
     if (checker::trace_field(detail, "manual").empty()) {
@@ -58,7 +66,9 @@ void PromotionTracker::on_event(Nanos time, const std::string& process, const st
     // restarted primary streams again and a sibling may pull ahead after the
     // ranks were fixed).
     const bool automatic = !c.automatic_epoch.empty() && c.automatic_epoch == checker::trace_field(detail, "config_epoch");
-    if (automatic && !all_touched_ && last_fault_ < c.scheduled) {
+    // And only offsets in the history the candidate followed compare with its own.
+    const bool comparable = !c.resynced && c.best_history == c.own_history;
+    if (automatic && comparable && !all_touched_ && last_fault_ < c.scheduled) {
       p.untouched_sibling_offset = c.best_offset;
       p.untouched_sibling = c.best_sibling;
     }

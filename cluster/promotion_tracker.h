@@ -28,6 +28,9 @@ class PromotionTracker {
     Nanos scheduled = 0;
     std::string best_sibling;
     std::uint64_t best_offset = 0;
+    std::uint64_t best_history = 0;  // the history that offset counts in (history_tag)
+    std::uint64_t own_history = 0;   // the candidate's then: only offsets in one history compare
+    bool resynced = false;           // it or that sibling fully synced since: offsets start over
     std::string automatic_epoch;  // the epoch of its last automatic election_start
   };
 

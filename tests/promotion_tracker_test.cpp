@@ -141,6 +141,28 @@ TEST_CASE("PromotionTracker drops the sibling a fault touched and any sibling af
   CHECK(p.winner_offset == 77);
 }
 
+TEST_CASE("PromotionTracker drops the sibling when it or the candidate fully synced since scheduling", "[promotions]") {
+  // Found by the migration swarm: the primary restarted with a new history and
+  // both replicas fully synced from it after the snapshot; the sibling's old
+  // offset no longer compared with the winner's.
+  Shards s;
+  auto& c = s.c;
+  auto elect = [&](const std::string& syncing, const std::string& mode) {
+    cluster::PromotionTracker tracker(c);
+    tracker.on_event(200, "n3", "election_scheduled", "in_ms=600 rank=0 offset=1");
+    if (!syncing.empty()) tracker.on_event(250, syncing, "replication_sync", "mode=" + mode + " offset=0");
+    tracker.on_event(300, "n3", "election_start", "epoch=9 primary=" + c.node_id("n1"));
+    tracker.on_event(400, "n3", "promoted",
+                     "old_primary=" + c.node_id("n1") + " config_epoch=9 offset=77 migrating=0 importing=0");
+    return tracker.promotions().front().untouched_sibling;
+  };
+  CHECK(elect("", "") == "n4");
+  CHECK(elect("n4", "partial") == "n4");  // a partial sync continues the same offsets
+  CHECK(elect("n4", "full") == "");
+  CHECK(elect("n3", "full") == "");
+  CHECK(elect("n5", "full") == "n4");     // another shard's replica changes nothing
+}
+
 TEST_CASE("PromotionTracker gives no sibling to a manual failover or to a promotion of another epoch",
           "[promotions]") {
   Shards s;

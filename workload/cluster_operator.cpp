@@ -270,7 +270,32 @@ OperatorResult ClusterOperator::failover(const Address& replica, const std::stri
 }
 
 OperatorResult ClusterOperator::fix() {
-  const auto view = cluster_view();
+  OperatorResult overall;
+  // A slot open on a replica only: its primary's SETSLOT reached the replica
+  // but then failed (NOREPLICAS when another replica did not acknowledge in
+  // time), so the primary never applied it. valkey-cli's fix skips replicas
+  // and stops (valkey#1664); STABLE on the primary, replicated, closes it.
+  auto view = cluster_view();
+  bool closed_on_replicas = false;
+  for (const auto& info : view) {
+    if (info.primary) continue;
+    const NodeInfo* primary = by_id(view, info.primary_id);
+    if (primary == nullptr) continue;
+    std::set<int> replica_only;
+    for (const auto& [slot, id] : info.migrating) {
+      if (primary->migrating.count(slot) == 0) replica_only.insert(slot);
+    }
+    for (const auto& [slot, id] : info.importing) {
+      if (primary->importing.count(slot) == 0) replica_only.insert(slot);
+    }
+    for (int slot : replica_only) {
+      env_.trace("operator_fix", "slot=" + std::to_string(slot) + " open_on_replica=" + info.address.to_string());
+      const OperatorResult r = expect_ok(primary->address, {"CLUSTER", "SETSLOT", std::to_string(slot), "STABLE"});
+      if (!r.ok && overall.ok) overall = r;
+      closed_on_replicas = true;
+    }
+  }
+  if (closed_on_replicas) view = cluster_view();
   std::set<int> open_slots;
   for (const auto& info : view) {
     if (!info.primary) continue;
@@ -278,7 +303,6 @@ OperatorResult ClusterOperator::fix() {
     for (const auto& [slot, id] : info.importing) open_slots.insert(slot);
   }
   // Each open slot is fixed on its own: one that fails does not leave the others open.
-  OperatorResult overall;
   for (int slot : open_slots) {
     const OperatorResult r = fix_slot(view, slot);
     if (!r.ok && overall.ok) overall = r;
@@ -300,6 +324,11 @@ OperatorResult ClusterOperator::drop_stale_copies(const Address& holder, const A
   }
   for (const auto& key : keys.reply.elements) {
     const auto exists = call(owner, {"EXISTS", key.text});
+    // A migrating owner answers ASK for a key it does not have: only the holder has it.
+    if (exists.error == IoError::ok && exists.reply.type == node::RespValue::Type::error &&
+        exists.reply.text.rfind("ASK ", 0) == 0) {
+      continue;
+    }
     if (exists.error != IoError::ok || exists.reply.type != node::RespValue::Type::integer) {
       return {false, owner.to_string() + ": EXISTS " + key.text + " -> " + describe(exists)};
     }
@@ -360,6 +389,11 @@ OperatorResult ClusterOperator::fix_slot(const std::vector<NodeInfo>& view, int 
       const NodeInfo* target = importing.front();
       if (auto r = expect_ok(target->address, {"CLUSTER", "SETSLOT", s, "IMPORTING", owner->id}); !r.ok) return r;
       if (auto r = expect_ok(owner->address, {"CLUSTER", "SETSLOT", s, "MIGRATING", target->id}); !r.ok) return r;
+      // A key an earlier MIGRATE left on the target too (its reply or the
+      // source's DEL lost, say with a failover) makes this MIGRATE fail with
+      // BUSYKEY, and the fix stops there, as redis-cli's does without
+      // --cluster-replace: the two copies may each hold acknowledged writes
+      // (failover_midway_on).
       if (auto r = migrate_keys(owner->address, target->address, slot, 10, {}); !r.ok) return r;
       if (auto r = expect_ok(target->address, {"CLUSTER", "SETSLOT", s, "NODE", target->id}); !r.ok) return r;
       if (auto r = expect_ok(owner->address, {"CLUSTER", "SETSLOT", s, "NODE", target->id}); !r.ok) return r;

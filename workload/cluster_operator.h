@@ -58,7 +58,8 @@ class ClusterOperator {
   OperatorResult failover(const Address& replica, const std::string& mode = "");
   // Closes every open slot, as `redis-cli --cluster fix`: finishes a
   // migration whose both ends are known, moves stranded keys to the slot's
-  // owner, and sets slots stable.
+  // owner, and sets slots stable. Beyond redis-cli, it also closes a slot open on a
+  // replica only (a replicated SETSLOT its primary then refused, valkey#1664).
   OperatorResult fix();
 
   // What the operator learned about a node (from CLUSTER NODES).
