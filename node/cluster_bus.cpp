@@ -473,6 +473,12 @@ void Node::process_packet(BusLink& link, const bus::Message& m) {
       todo_save_config_ = true;
       todo_update_state_ = true;
     }
+    // Redis 7 and Valkey 8.0 could promote two replicas in one epoch here (found by the migration swarm).
+    if (!cluster_.myself().primary && election_.lost_to((m.flags & bus::node_flag::master) != 0, m.config_epoch)) {
+      env_.trace("election_reset", "epoch=" + std::to_string(election_.auth_epoch) + " claimed_by=" + sender->id);
+      election_.restart();
+      todo_handle_failover_ = true;
+    }
     sender->repl_offset = m.offset;
     // A paused primary tells its replica the offset to reach before taking over.
     const ClusterNode& me = cluster_.myself();

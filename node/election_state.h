@@ -17,6 +17,22 @@ struct ElectionState {
   bool auth_sent = false;         // requests sent for this election
   int auth_rank = 0;
   std::uint64_t auth_epoch = 0;   // the epoch this election runs in
+
+  // Whether a packet from a node claiming to be a primary with this
+  // configEpoch means another candidate already won our election's epoch.
+  // Its voters may then have voted twice there (one through a primary that
+  // a replica replaced within the epoch), so ours must start over in a new
+  // epoch (Valkey 8.1, valkey#1009).
+  bool lost_to(bool sender_claims_primary, std::uint64_t sender_config_epoch) const {
+    return auth_sent && sender_claims_primary && sender_config_epoch == auth_epoch;
+  }
+  // Forgets the election (its epoch aside, as Valkey keeps it); the next
+  // failover check schedules a new one.
+  void restart() {
+    const std::uint64_t epoch = auth_epoch;
+    *this = ElectionState{};
+    auth_epoch = epoch;
+  }
 };
 
 struct ManualFailoverState {

@@ -19,6 +19,10 @@ bool Node::same_shard(const ClusterNode& a, const ClusterNode& b) const {
   // and the replica that took over from it.
   if (a.id == b.id) return true;
   if (a.former_primary_id == b.id || b.former_primary_id == a.id) return true;
+  // A replica that took over and a sibling still following the old primary
+  // (Valkey's shard ids keep them together: the sibling keeps its migration state).
+  if (!b.primary && !a.former_primary_id.empty() && a.former_primary_id == b.primary_id) return true;
+  if (!a.primary && !b.former_primary_id.empty() && b.former_primary_id == a.primary_id) return true;
   if (!a.primary && a.primary_id == b.id) return true;
   if (!b.primary && b.primary_id == a.id) return true;
   return !a.primary && !b.primary && !a.primary_id.empty() && a.primary_id == b.primary_id;

@@ -491,3 +491,26 @@ TEST_CASE("primaries without slots have no say in a FAIL unless the empty-primar
   CHECK(counted_correct == 0);
   CHECK(counted_bug > 0);
 }
+
+TEST_CASE("an election is lost to a primary claiming its epoch and starts over", "[cluster_bus]") {
+  // Found by the migration swarm (Redis 7 and Valkey 8.0 promoted two
+  // replicas in one epoch): a replica that had just won epoch 6 voted, as a
+  // primary, for another candidate of epoch 6.
+  node::ElectionState e;
+  CHECK_FALSE(e.lost_to(true, 0));  // no election running
+  e.auth_sent = true;
+  e.auth_epoch = 6;
+  e.auth_count = 1;
+  e.auth_rank = 1;
+  e.auth_time_ms = 12'800;
+  CHECK(e.lost_to(true, 6));
+  CHECK_FALSE(e.lost_to(false, 6));  // a replica's header claims nothing
+  CHECK_FALSE(e.lost_to(true, 5));   // an older claim is no winner of our epoch
+  CHECK_FALSE(e.lost_to(true, 7));   // a newer one is the usual UPDATE business
+  e.restart();
+  CHECK_FALSE(e.auth_sent);
+  CHECK(e.auth_count == 0);
+  CHECK(e.auth_epoch == 6);
+  CHECK(e.auth_time_ms == node::ElectionState{}.auth_time_ms);  // long ago: rescheduled at the next check
+  CHECK_FALSE(e.lost_to(true, 6));
+}

@@ -149,6 +149,33 @@ TEST_CASE("source fails over mid-migration, Valkey 8 (on): the migration follows
   CHECK_FALSE(events(c, "migration_retarget", "n2").empty());
 }
 
+TEST_CASE("source fails over mid-migration, Valkey 8 (on): the winner's sibling keeps the migration", "[migration_failover]") {
+  // Found by the migration swarm: the sibling took the winner's claim for a
+  // node of another shard and closed the migration, so once it won in turn
+  // it served the slot as stable and stranded the keys that had moved.
+  auto options = bus_cluster(3, 2, 32);
+  options.node.variants.migration_state_replication = Variant::on;
+  cluster::SimCluster c(options);
+  std::vector<std::string> siblings;
+  for (const auto& name : c.names()) {
+    const auto* n = c.node(name);
+    if (!n->cluster().myself().primary && n->cluster().myself().primary_id == c.node_id("n1")) siblings.push_back(name);
+  }
+  REQUIRE(siblings.size() == 2);
+  half_migrate(c);
+  for (const auto& name : siblings) REQUIRE(c.node(name)->cluster().migrating_to(kSlot) != nullptr);
+  c.crash("n1");
+  REQUIRE(run_until_every(c, [&] { return is_primary(c, siblings[0]) || is_primary(c, siblings[1]); }, seconds(30)));
+  c.run_for(seconds(2));
+  const std::string winner = is_primary(c, siblings[0]) ? siblings[0] : siblings[1];
+  const std::string sibling = winner == siblings[0] ? siblings[1] : siblings[0];
+  CAPTURE(winner, sibling);
+  REQUIRE(c.node(winner)->cluster().migrating_to(kSlot) != nullptr);
+  REQUIRE(c.node(sibling)->cluster().migrating_to(kSlot) != nullptr);
+  CHECK(*c.node(sibling)->cluster().migrating_to(kSlot) == c.node_id("n2"));
+  CHECK(events(c, "migration_closed", sibling).empty());
+}
+
 TEST_CASE("replicated SETSLOT waits for the replicas and fails without them", "[migration_failover]") {
   cluster::SimCluster c(options_for(Variant::on, 33));
   c.run_for(seconds(1));
