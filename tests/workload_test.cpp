@@ -241,13 +241,10 @@ TEST_CASE("the operator creates a cluster from blank nodes", "[workload]") {
   CHECK(c.node("n4")->cluster().myself().primary_id == c.node("n1")->cluster().myself_id());
 }
 
-TEST_CASE("the operator's fix closes a migration left open by a crash", "[workload]") {
-  cluster::SimCluster c(bus_cluster(3, 0, 8));
-  CHECK(raw(c, "n1", {"SET", "{k2}a", "1"}) == "+OK\r\n");
-  CHECK(raw(c, "n1", {"SET", "{k2}b", "2"}) == "+OK\r\n");
-  CHECK(raw(c, "n2", {"CLUSTER", "SETSLOT", "449", "IMPORTING", c.node_id("n1")}) == "+OK\r\n");
-  CHECK(raw(c, "n1", {"CLUSTER", "SETSLOT", "449", "MIGRATING", c.node_id("n2")}) == "+OK\r\n");
-  CHECK(raw(c, "n1", {"MIGRATE", "n2", "6379", "{k2}a", "0", "5000"}) == "+OK\r\n");
+namespace {
+
+// The operator's fix, run as a process of the cluster until it returns.
+workload::OperatorResult run_fix(cluster::SimCluster& c) {
   workload::OperatorResult result;
   bool done = false;
   c.world().add_process("operator", function_process([&](Env& env) {
@@ -256,6 +253,19 @@ TEST_CASE("the operator's fix closes a migration left open by a crash", "[worklo
     done = true;
   }));
   REQUIRE(run_until_every(c, [&] { return done; }, seconds(30)));
+  return result;
+}
+
+}  // namespace
+
+TEST_CASE("the operator's fix closes a migration left open by a crash", "[workload]") {
+  cluster::SimCluster c(bus_cluster(3, 0, 8));
+  CHECK(raw(c, "n1", {"SET", "{k2}a", "1"}) == "+OK\r\n");
+  CHECK(raw(c, "n1", {"SET", "{k2}b", "2"}) == "+OK\r\n");
+  CHECK(raw(c, "n2", {"CLUSTER", "SETSLOT", "449", "IMPORTING", c.node_id("n1")}) == "+OK\r\n");
+  CHECK(raw(c, "n1", {"CLUSTER", "SETSLOT", "449", "MIGRATING", c.node_id("n2")}) == "+OK\r\n");
+  CHECK(raw(c, "n1", {"MIGRATE", "n2", "6379", "{k2}a", "0", "5000"}) == "+OK\r\n");
+  const workload::OperatorResult result = run_fix(c);
   CAPTURE(result.error);
   CHECK(result.ok);
   REQUIRE(run_until_converged(c, seconds(30)));
@@ -283,15 +293,7 @@ workload::OperatorResult fix_with_copies(cluster::SimCluster& c, const std::vect
     REQUIRE(raw(c, "n2", {"ASKING"}) == "+OK\r\n");
     REQUIRE(raw(c, "n2", write).rfind("-", 0) != 0);
   }
-  workload::OperatorResult result;
-  bool done = false;
-  c.world().add_process("operator", function_process([&](Env& env) {
-    workload::ClusterOperator op(env, addresses(c));
-    result = op.fix();
-    done = true;
-  }));
-  REQUIRE(run_until_every(c, [&] { return done; }, seconds(30)));
-  return result;
+  return run_fix(c);
 }
 
 std::size_t dropped(cluster::SimCluster& c, const std::string& key) {
