@@ -126,7 +126,10 @@ void Node::serve_replica(const std::shared_ptr<Connection>& conn, const Client& 
   const bool same_history =
       requested_id == repl_.replid ||
       (!repl_.replid2.empty() && requested_id == repl_.replid2 && requested_offset <= repl_.second_replid_offset);
-  const bool partial = offset_ok && same_history && repl_.backlog.can_continue_from(requested_offset);
+  // BUGGIFY: a primary may always answer with a full sync (Redis does when
+  // its backlog was resized or freed); replicas must cope.
+  const bool partial = offset_ok && same_history && repl_.backlog.can_continue_from(requested_offset) &&
+                       !env_.buggify("psync_full");
   auto out = Outbox::create(env_, "replica-write", kReplicaOutboxLimit);
   out->attach(conn);
   const std::uint64_t serial = repl_.next_replica_serial++;
@@ -297,6 +300,9 @@ void Node::replication_unset_primary() {
 
 void Node::send_replica_ack() {
   if (!repl_.link_up || !repl_.primary_conn) return;
+  // BUGGIFY: an ACK is only a hint (the next one repeats the offset); WAIT
+  // and replicated SETSLOT must live with a late one.
+  if (env_.buggify("replica_ack_skipped")) return;
   repl_.primary_conn->write(encode_command({"REPLCONF", "ACK", std::to_string(repl_.offset)}));
 }
 

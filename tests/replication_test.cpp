@@ -93,6 +93,30 @@ TEST_CASE("a replica whose link broke for a moment continues from the backlog", 
   CHECK(detail_field(events(c, "replica_sync", "n1").back().detail, "mode") == "partial");
 }
 
+TEST_CASE("buggified the primary answers a resync in full and the replica skips its ACKs", "[replication]") {
+  // Every buggify site on and firing: the rare paths become the usual ones.
+  auto options = bus_cluster(3, 1);
+  options.world.buggify = {true, 1.0, 1.0};
+  cluster::SimCluster c(options);
+  for (int i = 0; i < 20; ++i) REQUIRE(raw(c, "n1", {"SET", "{k2}" + std::to_string(i), "v"}) == "+OK\r\n");
+  REQUIRE(run_until_every(c, [&] { return replica_caught_up(c, "n1", "n4"); }, seconds(5)));
+  c.world().network().reset_between("n1", "n4");
+  for (int i = 20; i < 40; ++i) REQUIRE(raw(c, "n1", {"SET", "{k2}" + std::to_string(i), "v"}) == "+OK\r\n");
+  REQUIRE(run_until_every(c, [&] { return replica_caught_up(c, "n1", "n4"); }, seconds(10)));
+  // The backlog could have continued it, but the replica got a full sync, and nothing is lost.
+  CHECK(c.node("n4")->replication().partial_syncs == 0);
+  CHECK(c.node("n4")->replication().full_syncs == 2);
+  CHECK(c.node("n4")->keyspace().size() == 40);
+  // Without ACKs, WAIT counts nobody.
+  CHECK(raw(c, "n1", {"WAIT", "1", "300"}) == ":0\r\n");
+  for (const char* site : {"psync_full", "replica_ack_skipped", "bus_ping_skipped"}) {
+    CAPTURE(site);
+    bool fired = false;
+    for (const auto& e : events(c, "buggify", "")) fired = fired || e.detail == std::string("site=") + site;
+    CHECK(fired);
+  }
+}
+
 TEST_CASE("an old primary that returns as a replica drops the writes its successor never saw", "[replication]") {
   cluster::SimCluster c(bus_cluster(3, 1, 17));
   CHECK(raw(c, "n1", {"SET", "{k2}kept", "1"}) == "+OK\r\n");
