@@ -29,13 +29,6 @@ std::optional<bool> parse_yes_no(const std::string& text) {
   return std::nullopt;
 }
 
-std::optional<node::AppendFsync> parse_appendfsync(const std::string& text) {
-  if (text == "always") return node::AppendFsync::always;
-  if (text == "everysec") return node::AppendFsync::everysec;
-  if (text == "no") return node::AppendFsync::no;
-  return std::nullopt;
-}
-
 // SIGINT/SIGTERM arrive as readable bytes on a signalfd, handled by a fiber
 // like any other input: no async-signal-safety concerns, no lost signal.
 class SignalWatcher {
@@ -127,7 +120,7 @@ int node_command(const std::vector<std::string>& args) {
   const auto cluster_on = parse_yes_no(cluster_enabled);
   const auto coverage_on = parse_yes_no(require_full_coverage);
   const auto aof_on = parse_yes_no(appendonly);
-  const auto fsync_mode = parse_appendfsync(appendfsync);
+  const auto fsync_mode = node::parse_appendfsync(appendfsync);
   if (!cluster_on) return fail("--cluster-enabled must be yes or no, not '" + cluster_enabled + "'");
   if (!coverage_on) return fail("--cluster-require-full-coverage must be yes or no");
   if (!aof_on) return fail("--appendonly must be yes or no, not '" + appendonly + "'");

@@ -16,15 +16,6 @@ namespace {
 
 std::string yes_no(bool value) { return value ? "yes" : "no"; }
 
-const char* fsync_name(AppendFsync mode) {
-  switch (mode) {
-    case AppendFsync::always: return "always";
-    case AppendFsync::everysec: return "everysec";
-    case AppendFsync::no: return "no";
-  }
-  return "everysec";
-}
-
 std::string wrongpass() { return reply::error("WRONGPASS invalid username-password pair or user is disabled."); }
 
 }  // namespace
@@ -112,7 +103,7 @@ std::string Node::config_command(const Command& args) const {
   // CONFIG GET pattern...: the parameters the node has, in one fixed order; each once.
   const std::vector<std::pair<std::string, std::string>> parameters = {
       {"appendonly", yes_no(config_.appendonly)},
-      {"appendfsync", fsync_name(config_.appendfsync)},
+      {"appendfsync", appendfsync_name(config_.appendfsync)},
       {"cluster-config-file", std::string(kConfigFileName)},
       {"cluster-enabled", yes_no(config_.cluster_enabled)},
       {"cluster-node-timeout", std::to_string(config_.node_timeout / 1'000'000)},

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "env/time.h"
 #include "node/variants.h"
@@ -10,6 +12,22 @@
 namespace slotsim::node {
 
 enum class AppendFsync { always, everysec, no };
+
+// redis.conf's spelling: "always", "everysec", "no".
+inline const char* appendfsync_name(AppendFsync mode) {
+  switch (mode) {
+    case AppendFsync::always: return "always";
+    case AppendFsync::everysec: return "everysec";
+    case AppendFsync::no: return "no";
+  }
+  return "everysec";
+}
+inline std::optional<AppendFsync> parse_appendfsync(std::string_view text) {
+  for (AppendFsync mode : {AppendFsync::always, AppendFsync::everysec, AppendFsync::no}) {
+    if (text == appendfsync_name(mode)) return mode;
+  }
+  return std::nullopt;
+}
 
 struct NodeConfig {
   std::uint16_t port = 6379;

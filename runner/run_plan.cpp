@@ -39,12 +39,7 @@ Nanos log_uniform(sim::Rng& rng, Nanos lo, Nanos hi) {
 void apply_migration_swarm(Scenario& s, std::uint64_t seed) {
   const SwarmSpec& w = s.swarm;
   sim::Rng rng = sim::Rng::derive(seed, "swarm/migration");
-  if (!w.appendfsync.empty()) {
-    const std::string& fsync = pick(rng, w.appendfsync);
-    s.appendfsync = fsync == "always" ? node::AppendFsync::always
-                    : fsync == "everysec" ? node::AppendFsync::everysec
-                                          : node::AppendFsync::no;
-  }
+  if (!w.appendfsync.empty()) s.appendfsync = *node::parse_appendfsync(pick(rng, w.appendfsync));
   if (!w.client_kind.empty()) client::parse_client_kind(pick(rng, w.client_kind), s.workload.client_kind);
   if (w.latency_max_max > 0) s.latency.max = between(rng, w.latency_max_min / ms(1), w.latency_max_max / ms(1)) * ms(1);
   static const std::vector<std::string> kPhases = {"after_importing", "after_migrating", "midway",

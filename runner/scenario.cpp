@@ -251,10 +251,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file_name) {
     s.replicas = static_cast<int>(c.integer("replicas", s.replicas, 0, 5));
     s.empty_primaries = static_cast<int>(c.integer("empty_primaries", s.empty_primaries, 0, 5));
     s.node_timeout = c.duration("node_timeout", s.node_timeout);
-    const std::string fsync = c.choice("appendfsync", "always", {"always", "everysec", "no"});
-    s.appendfsync = fsync == "always" ? node::AppendFsync::always
-                    : fsync == "everysec" ? node::AppendFsync::everysec
-                                          : node::AppendFsync::no;
+    s.appendfsync = *node::parse_appendfsync(c.choice("appendfsync", "always", {"always", "everysec", "no"}));
     s.variants.set("asking", c.choice("asking", "required", {"required", "none"}));
     s.variants.set("migration_state_replication", c.choice("migration_state_replication", "on", {"off", "on"}));
     s.buggify = c.boolean("buggify", false);

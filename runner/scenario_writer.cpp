@@ -27,15 +27,6 @@ std::string quoted_list(const std::vector<std::string>& items) {
   return out + "]";
 }
 
-const char* fsync_name(node::AppendFsync fsync) {
-  switch (fsync) {
-    case node::AppendFsync::always: return "always";
-    case node::AppendFsync::everysec: return "everysec";
-    case node::AppendFsync::no: return "no";
-  }
-  return "always";
-}
-
 const char* latency_name(sim::LatencyModel::Kind kind) {
   switch (kind) {
     case sim::LatencyModel::Kind::constant: return "constant";
@@ -69,7 +60,7 @@ std::string to_toml(const Scenario& s) {
   line("replicas", std::to_string(s.replicas));
   if (s.empty_primaries != 0) line("empty_primaries", std::to_string(s.empty_primaries));
   line("node_timeout", duration(s.node_timeout));
-  line("appendfsync", quote(fsync_name(s.appendfsync)));
+  line("appendfsync", quote(node::appendfsync_name(s.appendfsync)));
   line("asking", quote(s.variants.asking == node::Variants::Asking::required ? "required" : "none"));
   line("migration_state_replication",
        quote(s.variants.migration_state_replication == node::Variants::MigrationStateReplication::on ? "on" : "off"));
