@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -40,6 +41,15 @@ inline std::uint64_t history_tag(std::string_view replid) {
   return tag;
 }
 
+// A slot the old primary was migrating when a replica that was not online
+// as it set MIGRATING won without that state: keys the target held since
+// live on in two shards (the winner serves the slot as stable).
+struct LostMigration {
+  int slot = 0;
+  std::string target_id;
+  Nanos since = 0;  // when the old primary set MIGRATING
+};
+
 struct Promotion {
   Nanos time = 0;
   std::string old_primary_id;
@@ -52,16 +62,34 @@ struct Promotion {
   // first, so a write such a sibling held was lost without need: not excused.
   std::uint64_t untouched_sibling_offset = 0;
   std::string untouched_sibling;  // its name
+  std::vector<LostMigration> migrations_lost;
 };
 
 // A key that arrived on another primary by MIGRATE (RESTORE): from then on
-// its writes also live or die with that holder's replication.
+// its writes also live or die with that holder's replication. Or, departed:
+// the source's DEL of a key it migrated, which can be lost the same way.
 struct KeyMove {
   Nanos time = 0;
   std::string key;
   std::string node_id;
-  std::uint64_t offset = 0;  // the holder's offset right after the RESTORE
+  std::uint64_t offset = 0;  // the holder's offset right after the RESTORE (departed: the DEL)
+  bool departed = false;
 };
+
+// Keys MIGRATE left in two shards: the source's DEL was lost with a failover
+// whose winner lacked it, so the source's new primary serves its old copy
+// while the target serves the moved one. MIGRATE is not atomic with
+// replication; that is documented behaviour (fixed only by Valkey 9's atomic
+// slot migration). Maps each such key to the time of the lost DEL, from
+// which its history is split in two: writes on either copy may be lost and
+// reads may see either.
+// Or the source's migration state was lost the same way (LostMigration):
+// then the split keys are those of its slot that the target held since, by
+// RESTORE or by acknowledging a write (new keys go there through ASK).
+using SlotOf = std::function<int(const std::string& key)>;
+std::map<std::string, Nanos> split_keys(const std::vector<Promotion>& promotions, const std::vector<KeyMove>& moves,
+                                        const std::vector<Operation>& operations = {},
+                                        const std::map<std::size_t, WriteAck>& acks = {}, const SlotOf& slot_of = {});
 
 // Operation ids of acknowledged writes whose loss a promotion explains: one
 // that replaced the acknowledging primary, within the term in which it
@@ -70,6 +98,7 @@ struct KeyMove {
 // read between the ack and that promotion already lacked the write. A write
 // whose key later moved is also explained by such a promotion of a later
 // holder, measured against the offset of the RESTORE that brought the key.
+// (Keys split by a lost DEL are handled by split_keys, not here.)
 std::set<std::size_t> documented_losses(const std::vector<Operation>& operations,
                                         const std::map<std::size_t, WriteAck>& acks,
                                         const std::vector<Promotion>& promotions,
@@ -84,12 +113,13 @@ std::set<std::size_t> deposed_reads(const std::vector<Operation>& operations,
                                     const std::map<std::size_t, WriteAck>& acks,
                                     const std::vector<Promotion>& promotions);
 
-// The list-append check, forgiving documented losses and deposed reads. The explanation of a
-// valid result says how many losses were forgiven and why.
+// The list-append check, forgiving documented losses, deposed reads and
+// everything on a split key from its split on. The explanation of a valid
+// result says how many losses were forgiven and why.
 CheckResult check_list_append_with_failovers(const std::vector<Operation>& operations,
                                              const std::map<std::size_t, WriteAck>& acks,
                                              const std::vector<Promotion>& promotions,
                                              std::size_t* forgiven = nullptr,
-                                             const std::vector<KeyMove>& moves = {});
+                                             const std::vector<KeyMove>& moves = {}, const SlotOf& slot_of = {});
 
 }  // namespace slotsim::checker

@@ -104,9 +104,10 @@ InvariantMonitor::InvariantMonitor(SimCluster& cluster, Nanos period)
     if (!*alive) return;
     invariants->on_event(e.time, e.process, e.kind, e.detail, e.index);
     promotions->on_event(e.time, e.process, e.kind, e.detail);
-    if (e.kind == "key_restored") {
+    if (e.kind == "key_restored" || e.kind == "key_migrated_out") {
       const auto key_at = e.detail.find(" key=");
       checker::KeyMove move;
+      move.departed = e.kind == "key_migrated_out";
       move.time = e.time;
       move.key = key_at == std::string::npos ? "" : e.detail.substr(key_at + 5);
       move.node_id = cluster.node_id(e.process);

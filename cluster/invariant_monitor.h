@@ -28,7 +28,8 @@ class InvariantMonitor {
   const checker::OnlineInvariants& invariants() const { return *invariants_; }
   // Every promotion so far (from `promoted` trace events), for rule D1.
   const std::vector<checker::Promotion>& promotions() const { return promotions_->promotions(); }
-  // Every key that a RESTORE (MIGRATE) brought to a primary, for rule D1.
+  // Every key that a RESTORE (MIGRATE) brought to a primary, and every
+  // source's DEL of one, for rule D1.
   const std::vector<checker::KeyMove>& key_moves() const { return *moves_; }
 
  private:

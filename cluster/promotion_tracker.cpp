@@ -49,6 +49,25 @@ void PromotionTracker::on_event(Nanos time, const std::string& process, const st
     if (checker::trace_field(detail, "manual").empty()) {
       candidacies_[process].automatic_epoch = checker::trace_field(detail, "epoch");
     }
+  } else if (kind == "setslot" && checker::trace_field(detail, "via").empty()) {
+    const int slot = std::stoi(checker::trace_field(detail, "slot"));
+    const std::string action = checker::trace_field(detail, "action");
+    auto& open = migrating_[cluster_.node_id(process)];
+    if (action == "migrating") {
+      OpenMigration& m = open[slot];
+      m = {checker::trace_field(detail, "node"), time, {}};
+      const std::string online = checker::trace_field(detail, "online");
+      // "n4:6379,n7:6379": a simulated node's host is its name.
+      std::size_t from = 0;
+      while (from < online.size()) {
+        const std::size_t comma = std::min(online.find(',', from), online.size());
+        const std::string address = online.substr(from, comma - from);
+        m.informed.insert(address.substr(0, address.find(':')));
+        from = comma + 1;
+      }
+    } else if (action == "stable" || action == "node") {
+      open.erase(slot);
+    }
   } else if (kind == "promoted") {
     checker::Promotion p;
     p.time = time;
@@ -71,6 +90,13 @@ void PromotionTracker::on_event(Nanos time, const std::string& process, const st
     if (automatic && comparable && !all_touched_ && last_fault_ < c.scheduled) {
       p.untouched_sibling_offset = c.best_offset;
       p.untouched_sibling = c.best_sibling;
+    }
+    // Migrations of the old primary the winner lacks because it was offline
+    // when they began (one it was sent, it has, or the protocol failed).
+    const node::Node* winner = cluster_.node(process);
+    for (const auto& [slot, m] : migrating_[p.old_primary_id]) {
+      if (m.informed.count(process) != 0 || winner == nullptr || winner->cluster().migrating().count(slot) != 0) continue;
+      p.migrations_lost.push_back({slot, m.target_id, m.since});
     }
     promotions_.push_back(std::move(p));
   }

@@ -2,7 +2,8 @@
 // as it is written, adding what only the simulator knows: the best offset a
 // sibling of the winner held, when the winner scheduled its election, that
 // no fault touched. Redis ranks the replica with more data first, so a loss
-// such a sibling held was lost without need.
+// such a sibling held was lost without need. And the migrations a winner did
+// not know of because it was offline when its primary started them.
 #pragma once
 
 #include <map>
@@ -34,8 +35,16 @@ class PromotionTracker {
     std::string automatic_epoch;  // the epoch of its last automatic election_start
   };
 
+  // A slot a primary set MIGRATING, and the replicas online then (addresses).
+  struct OpenMigration {
+    std::string target_id;
+    Nanos since = 0;
+    std::set<std::string> informed;
+  };
+
   SimCluster& cluster_;
   std::vector<checker::Promotion> promotions_;
+  std::map<std::string, std::map<int, OpenMigration>> migrating_;  // by primary id, then slot
   std::map<std::string, Candidacy> candidacies_;  // by replica name
   std::set<std::string> touched_;                 // nodes a fault named
   bool all_touched_ = false;                      // a partition or clock skew: timing no longer says who goes first

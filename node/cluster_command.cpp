@@ -402,8 +402,16 @@ void Node::setslot_apply(const Command& args, bool from_primary) {
       set_my_primary(target_id, true);
     }
   }
+  // A primary names the replicas online now: under replicated migration
+  // state those have it, and one that was not may win an election without it
+  // (Valkey accepts that gap; the checker follows its keys).
+  std::string informed;
+  if (!from_primary && cluster_.myself().primary) {
+    for (const auto& [serial, replica] : repl_.replicas) informed += (informed.empty() ? "" : ",") + replica.address;
+  }
   env_.trace("setslot", "slot=" + std::to_string(slot) + " action=" + action +
-                            (argc == 5 ? " node=" + args[4] : std::string()) + (from_primary ? " via=primary" : ""));
+                            (argc == 5 ? " node=" + args[4] : std::string()) +
+                            (from_primary ? " via=primary" : " online=" + informed));
   save_config();
 }
 

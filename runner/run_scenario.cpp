@@ -10,6 +10,7 @@
 #include "cluster/sim_cluster.h"
 #include "runner/danger_tracker.h"
 #include "env/function_service.h"
+#include "node/hash_slot.h"
 #include "runner/fault_injector.h"
 #include "workload/cluster_operator.h"
 #include "workload/history_reply.h"
@@ -21,6 +22,7 @@ namespace {
 
 constexpr Nanos kHealSettle = seconds(5);
 constexpr Nanos kConvergenceBound = seconds(60);
+constexpr int kFixAttempts = 3;
 
 // The anomaly class of a history checker's explanation ("key k: lost write: ...").
 std::string anomaly_of(const std::string& explanation, const char* fallback) {
@@ -178,7 +180,17 @@ RunResult run_scenario(const Scenario& scenario, std::uint64_t seed, const RunOp
   c.world().add_process("fixer", function_process([&](Env& env) {
     workload::ClusterOperator op(env, addresses);
     op.set_variants(scenario.variants);
-    op.fix();
+    // As an operator does: run fix again when it stops (a replica slow to
+    // acknowledge a SETSLOT, a timeout), and with --cluster-replace when it
+    // stopped on a key two nodes hold with different values.
+    auto differing = workload::DifferingCopies::stop;
+    for (int attempt = 1; attempt <= kFixAttempts; ++attempt) {
+      const workload::OperatorResult r = op.fix(differing);
+      if (r.ok) break;
+      env.trace("operator_fix_failed", "attempt=" + std::to_string(attempt) + " error=" + r.error);
+      if (r.copies_differ) differing = workload::DifferingCopies::replace;
+      if (attempt < kFixAttempts) env.sleep(seconds(1));
+    }
     fixed = true;
   }));
   const Nanos fix_deadline = c.world().now() + kConvergenceBound;
@@ -248,7 +260,8 @@ RunResult run_scenario(const Scenario& scenario, std::uint64_t seed, const RunOp
     checker::CheckResult check;
     if (lists) {
       check = checker::check_list_append_with_failovers(paired.operations, recorder.acks(), monitor.promotions(),
-                                                        &result.forgiven_losses, monitor.key_moves());
+                                                        &result.forgiven_losses, monitor.key_moves(),
+                                                        [](const std::string& key) { return node::key_hash_slot(key); });
     } else {
       check = checker::check_register(paired.operations);
     }

@@ -244,12 +244,13 @@ TEST_CASE("the operator creates a cluster from blank nodes", "[workload]") {
 namespace {
 
 // The operator's fix, run as a process of the cluster until it returns.
-workload::OperatorResult run_fix(cluster::SimCluster& c) {
+workload::OperatorResult run_fix(cluster::SimCluster& c,
+                                 workload::DifferingCopies differing = workload::DifferingCopies::stop) {
   workload::OperatorResult result;
   bool done = false;
   c.world().add_process("operator", function_process([&](Env& env) {
     workload::ClusterOperator op(env, addresses(c));
-    result = op.fix();
+    result = op.fix(differing);
     done = true;
   }));
   REQUIRE(run_until_every(c, [&] { return done; }, seconds(30)));
@@ -284,7 +285,8 @@ namespace {
 // and the holder's command writing one key. Returns fix()'s result.
 using Write = std::vector<std::string>;
 workload::OperatorResult fix_with_copies(cluster::SimCluster& c, const std::vector<std::pair<Write, Write>>& keys,
-                                         const std::vector<Write>& holder_only = {}) {
+                                         const std::vector<Write>& holder_only = {},
+                                         workload::DifferingCopies differing = workload::DifferingCopies::stop) {
   for (const auto& [owner_write, holder_write] : keys) REQUIRE(raw(c, "n1", owner_write).rfind("-", 0) != 0);
   REQUIRE(raw(c, "n2", {"CLUSTER", "SETSLOT", "449", "IMPORTING", c.node_id("n1")}) == "+OK\r\n");
   std::vector<Write> holder_writes = holder_only;
@@ -293,7 +295,7 @@ workload::OperatorResult fix_with_copies(cluster::SimCluster& c, const std::vect
     REQUIRE(raw(c, "n2", {"ASKING"}) == "+OK\r\n");
     REQUIRE(raw(c, "n2", write).rfind("-", 0) != 0);
   }
-  return run_fix(c);
+  return run_fix(c, differing);
 }
 
 std::size_t dropped(cluster::SimCluster& c, const std::string& key) {
@@ -344,11 +346,50 @@ TEST_CASE("the operator's fix stops on a holder's copy that differs from the own
     const auto result = fix_with_copies(c, {{k.owner_write, k.holder_write}});
     CHECK_FALSE(result.ok);
     CHECK(result.error == "key {k2}k of slot 449 differs on n2:6379 and its owner n1:6379: fix it by hand");
+    CHECK(result.copies_differ);
     CHECK(dropped(c, "{k2}k") == 0);
     // Neither copy is deleted, and the slot stays open for a human.
     CHECK(c.node("n1")->keyspace().peek("{k2}k") != nullptr);
     CHECK(c.node("n2")->keyspace().peek("{k2}k") != nullptr);
     CHECK(c.node("n2")->cluster().importing_from(449) != nullptr);
+  }
+}
+
+TEST_CASE("the operator's fix with --cluster-replace keeps the owner's copy of a key that differs", "[workload]") {
+  cluster::SimCluster c(bus_cluster(3, 0, 9));
+  const auto result = fix_with_copies(c, {{{"RPUSH", "{k2}k", "a", "b", "c"}, {"RPUSH", "{k2}k", "a", "x"}}}, {},
+                                      workload::DifferingCopies::replace);
+  CAPTURE(result.error);
+  CHECK(result.ok);
+  CHECK(dropped(c, "{k2}k") == 1);
+  CHECK(raw(c, "n1", {"LRANGE", "{k2}k", "0", "-1"}) == "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n");
+  CHECK(c.node("n2")->keyspace().count_in_slot(449) == 0);
+  CHECK(c.node("n2")->cluster().importing_from(449) == nullptr);
+}
+
+TEST_CASE("the operator's fix finishing a migration replaces the target's copy only with --cluster-replace",
+          "[workload]") {
+  for (const auto differing : {workload::DifferingCopies::stop, workload::DifferingCopies::replace}) {
+    const bool replace = differing == workload::DifferingCopies::replace;
+    CAPTURE(replace);
+    cluster::SimCluster c(bus_cluster(3, 0, 8));
+    // The source's DEL of a moved key was lost (say with a failover): both ends hold it, with different values.
+    CHECK(raw(c, "n1", {"SET", "{k2}a", "source"}) == "+OK\r\n");
+    CHECK(raw(c, "n2", {"CLUSTER", "SETSLOT", "449", "IMPORTING", c.node_id("n1")}) == "+OK\r\n");
+    CHECK(raw(c, "n1", {"CLUSTER", "SETSLOT", "449", "MIGRATING", c.node_id("n2")}) == "+OK\r\n");
+    CHECK(raw(c, "n2", {"ASKING"}) == "+OK\r\n");
+    CHECK(raw(c, "n2", {"SET", "{k2}a", "target"}) == "+OK\r\n");
+    const workload::OperatorResult result = run_fix(c, differing);
+    CAPTURE(result.error);
+    CHECK(result.ok == replace);
+    CHECK(result.copies_differ == !replace);
+    if (!replace) {
+      CHECK(c.node("n1")->cluster().migrating_to(449) != nullptr);
+      continue;
+    }
+    REQUIRE(run_until_converged(c, seconds(30)));
+    CHECK(c.node("n1")->cluster().owner(449) == c.node_id("n2"));
+    CHECK(raw(c, "n2", {"GET", "{k2}a"}) == "$6\r\nsource\r\n");
   }
 }
 
@@ -677,6 +718,36 @@ TEST_CASE("rule D1 forgives a loss only through the promotion that ended the wri
         checker::Verdict::valid);
   CHECK(checker::check_list_append_with_failovers(ops, acks, {q_kept}, nullptr, moves).verdict ==
         checker::Verdict::invalid);
+  // W acknowledged by T, the target of a migration from P, which no failover
+  // replaced. P's DEL of the key it migrated (at P's offset 60) died with a
+  // failover whose winner had offset 55: the key lives on in two shards and
+  // everything on it from then on is excused, but not if the winner had the DEL.
+  auto on_target = acks;
+  on_target[1].node_id = "T";
+  std::vector<checker::KeyMove> departed = {{5, "k", "P", 60, true}};
+  checker::Promotion del_lost{100, "P", "R", "R", 55, 0, 0, ""};
+  checker::Promotion del_kept{100, "P", "R", "R", 65, 0, 0, ""};
+  CHECK(checker::split_keys({del_lost}, departed).count("k") == 1);
+  CHECK(checker::split_keys({del_kept}, departed).empty());
+  CHECK(checker::check_list_append_with_failovers(ops, on_target, {del_lost}, nullptr, departed).verdict ==
+        checker::Verdict::valid);
+  CHECK(checker::check_list_append_with_failovers(ops, on_target, {del_kept}, nullptr, departed).verdict ==
+        checker::Verdict::invalid);
+  // Or the winner lacked the old primary's MIGRATING state for the key's slot
+  // (it was offline when P set it): keys the target T acknowledged writes to split.
+  const checker::SlotOf slot_of = [](const std::string& key) { return key == "k" ? 7 : 8; };
+  checker::Promotion migration_lost{100, "P", "R", "R", 120, 0, 0, ""};
+  CHECK(checker::check_list_append_with_failovers(ops, on_target, {migration_lost}, nullptr, {}, slot_of).verdict ==
+        checker::Verdict::invalid);
+  migration_lost.migrations_lost.push_back({7, "T", 1});
+  CHECK(checker::split_keys({migration_lost}, {}, ops, on_target, slot_of).count("k") == 1);
+  CHECK(checker::check_list_append_with_failovers(ops, on_target, {migration_lost}, nullptr, {}, slot_of).verdict ==
+        checker::Verdict::valid);
+  // Not for another slot, nor when the target never held the key.
+  migration_lost.migrations_lost[0].slot = 8;
+  CHECK(checker::split_keys({migration_lost}, {}, ops, on_target, slot_of).empty());
+  migration_lost.migrations_lost[0].slot = 7;
+  CHECK(checker::split_keys({migration_lost}, {}, ops, acks, slot_of).empty());
   // A read between the ack and the promotion already lacked it: not the failover's doing.
   ops.push_back(op(3, Function::read, Outcome::ok, 20, 30, {}, list({1})));
   CHECK(checker::check_list_append_with_failovers(ops, acks, {behind}).verdict == checker::Verdict::invalid);

@@ -153,7 +153,7 @@ OperatorResult ClusterOperator::migrate_keys(const Address& from, const Address&
         ++retries;
         continue;
       }
-      return {false, from.to_string() + ": " + describe(migrate) + " -> " + describe(r)};
+      return {false, from.to_string() + ": " + describe(migrate) + " -> " + describe(r), busy};
     }
     replace = false;
     // NOKEY: every listed key expired meanwhile; they will never move, so stop.
@@ -269,7 +269,8 @@ OperatorResult ClusterOperator::failover(const Address& replica, const std::stri
   return expect_ok(replica, args);
 }
 
-OperatorResult ClusterOperator::fix() {
+OperatorResult ClusterOperator::fix(DifferingCopies differing) {
+  differing_ = differing;
   OperatorResult overall;
   // A slot open on a replica only: its primary's SETSLOT reached the replica
   // but then failed (NOREPLICAS when another replica did not acknowledge in
@@ -350,11 +351,14 @@ OperatorResult ClusterOperator::drop_stale_copies(const Address& holder, const A
                  holder_list.reply.type == node::RespValue::Type::array && a.size() <= b.size() &&
                  std::equal(a.begin(), a.end(), b.begin(), [](const auto& x, const auto& y) { return x.text == y.text; });
     }
-    if (!leftover) {
-      return {false, "key " + key.text + " of slot " + s + " differs on " + holder.to_string() + " and its owner " +
-                         owner.to_string() + ": fix it by hand"};
+    if (!leftover && differing_ == DifferingCopies::stop) {
+      return {false,
+              "key " + key.text + " of slot " + s + " differs on " + holder.to_string() + " and its owner " +
+                  owner.to_string() + ": fix it by hand",
+              true};
     }
-    env_.trace("operator_drop_stale", "slot=" + s + " key=" + key.text + " holder=" + holder.to_string());
+    env_.trace("operator_drop_stale", "slot=" + s + " key=" + key.text + " holder=" + holder.to_string() +
+                                          (leftover ? "" : " replaced=1"));
     if (auto r = expect_ok(holder, {"ASKING"}); !r.ok) return r;
     if (auto r = expect_ok(holder, {"DEL", key.text}); !r.ok) return r;
   }
@@ -393,8 +397,11 @@ OperatorResult ClusterOperator::fix_slot(const std::vector<NodeInfo>& view, int 
       // source's DEL lost, say with a failover) makes this MIGRATE fail with
       // BUSYKEY, and the fix stops there, as redis-cli's does without
       // --cluster-replace: the two copies may each hold acknowledged writes
-      // (failover_midway_on).
-      if (auto r = migrate_keys(owner->address, target->address, slot, 10, {}); !r.ok) return r;
+      // (failover_midway_on). With it, the source's copy replaces the target's.
+      if (auto r = migrate_keys(owner->address, target->address, slot, 10, {}, differing_ == DifferingCopies::replace);
+          !r.ok) {
+        return r;
+      }
       if (auto r = expect_ok(target->address, {"CLUSTER", "SETSLOT", s, "NODE", target->id}); !r.ok) return r;
       if (auto r = expect_ok(owner->address, {"CLUSTER", "SETSLOT", s, "NODE", target->id}); !r.ok) return r;
       for (const auto& info : view) {

@@ -31,7 +31,16 @@ bool parse_move_phase(std::string_view text, MovePhase& out);
 struct OperatorResult {
   bool ok = true;
   std::string error;  // the command and the reply that stopped it
+  // It stopped on a key held by two nodes with different values (BUSYKEY):
+  // redis-cli then says to retry with --cluster-replace.
+  bool copies_differ = false;
 };
+
+// What fix does with a key two nodes hold with different values: stop (and
+// let a human choose, as redis-cli does), or keep one copy, as a human does
+// with --cluster-replace: the copy of the node the slot's keys move from
+// when finishing a migration, the owner's when bringing keys back to it.
+enum class DifferingCopies { stop, replace };
 
 class ClusterOperator {
  public:
@@ -60,7 +69,7 @@ class ClusterOperator {
   // migration whose both ends are known, moves stranded keys to the slot's
   // owner, and sets slots stable. Beyond redis-cli, it also closes a slot open on a
   // replica only (a replicated SETSLOT its primary then refused, valkey#1664).
-  OperatorResult fix();
+  OperatorResult fix(DifferingCopies differing = DifferingCopies::stop);
 
   // What the operator learned about a node (from CLUSTER NODES).
   struct NodeInfo {
@@ -77,6 +86,7 @@ class ClusterOperator {
   std::vector<NodeInfo> cluster_view();
 
  private:
+  DifferingCopies differing_ = DifferingCopies::stop;  // of the fix under way
   client::CallResult call(const Address& node, const std::vector<std::string>& args);
   OperatorResult expect_ok(const Address& node, const std::vector<std::string>& args);
   // retry_timeouts: a batch that timed out or met BUSYKEY within this move
