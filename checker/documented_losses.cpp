@@ -102,7 +102,9 @@ std::map<std::string, Nanos> split_keys(const std::vector<Promotion>& promotions
     if (!fresh) it->second = std::min(it->second, time);
   };
   for (const KeyMove& move : moves) {
-    if (!move.departed || term_ending_promotion(promotions, move.node_id, move.time, move.offset, 0) == nullptr) continue;
+    if (!move.departed) continue;
+    const Promotion* p = term_ending_promotion(promotions, move.node_id, move.time, move.offset, 0);
+    if (p == nullptr || move.history == 0 || p->winner_history != move.history) continue;
     split_at(move.key, move.time);
   }
   if (!slot_of) return split;

@@ -74,10 +74,12 @@ struct KeyMove {
   std::string node_id;
   std::uint64_t offset = 0;  // the holder's offset right after the RESTORE (departed: the DEL)
   bool departed = false;
+  std::uint64_t history = 0;  // departed: the source's replication history (history_tag)
 };
 
 // Keys MIGRATE left in two shards: the source's DEL was lost with a failover
-// whose winner lacked it, so the source's new primary serves its old copy
+// whose winner lacked it (an offset below the DEL's in the same replication
+// history: a source that restarted since proves nothing), so the source's new primary serves its old copy
 // while the target serves the moved one. MIGRATE is not atomic with
 // replication; that is documented behaviour (fixed only by Valkey 9's atomic
 // slot migration). Maps each such key to the time of the lost DEL, from

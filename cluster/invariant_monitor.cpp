@@ -112,6 +112,10 @@ InvariantMonitor::InvariantMonitor(SimCluster& cluster, Nanos period)
       move.key = key_at == std::string::npos ? "" : e.detail.substr(key_at + 5);
       move.node_id = cluster.node_id(e.process);
       move.offset = std::stoull(checker::trace_field(e.detail, "offset"));
+      // The replication history the source's DEL counts in: offsets compare only within one.
+      if (move.departed) {
+        if (const node::Node* source = cluster.node(e.process)) move.history = checker::history_tag(source->replication().replid);
+      }
       moves->push_back(std::move(move));
     }
   });

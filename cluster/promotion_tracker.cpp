@@ -49,13 +49,14 @@ void PromotionTracker::on_event(Nanos time, const std::string& process, const st
     if (checker::trace_field(detail, "manual").empty()) {
       candidacies_[process].automatic_epoch = checker::trace_field(detail, "epoch");
     }
-  } else if (kind == "setslot" && checker::trace_field(detail, "via").empty()) {
+  } else if (kind == "setslot") {
     const int slot = std::stoi(checker::trace_field(detail, "slot"));
     const std::string action = checker::trace_field(detail, "action");
-    auto& open = migrating_[cluster_.node_id(process)];
+    const bool replicated = !checker::trace_field(detail, "via").empty();
+    auto& open = (replicated ? inherited_ : migrating_)[cluster_.node_id(process)];
     if (action == "migrating") {
       OpenMigration& m = open[slot];
-      m = {checker::trace_field(detail, "node"), time, {}};
+      m = {{checker::trace_field(detail, "node")}, time, {}};
       const std::string online = checker::trace_field(detail, "online");
       // "n4:6379,n7:6379": a simulated node's host is its name.
       std::size_t from = 0;
@@ -68,6 +69,17 @@ void PromotionTracker::on_event(Nanos time, const std::string& process, const st
     } else if (action == "stable" || action == "node") {
       open.erase(slot);
     }
+  } else if (kind == "migration_retarget" && checker::trace_field(detail, "side") == "migrating") {
+    // The target shard failed over: keys now go to its new primary.
+    const int slot = std::stoi(checker::trace_field(detail, "slot"));
+    for (auto* table : {&migrating_, &inherited_}) {
+      auto& open = (*table)[cluster_.node_id(process)];
+      if (auto it = open.find(slot); it != open.end()) it->second.target_ids.push_back(checker::trace_field(detail, "to"));
+    }
+  } else if (kind == "replica_sync" && checker::trace_field(detail, "mode") == "full") {
+    // A full sync's snapshot carries the primary's open migrations (snapshot_commands).
+    const std::string peer = checker::trace_field(detail, "peer");
+    for (auto& [slot, m] : migrating_[cluster_.node_id(process)]) m.informed.insert(peer.substr(0, peer.find(':')));
   } else if (kind == "promoted") {
     checker::Promotion p;
     p.time = time;
@@ -96,8 +108,17 @@ void PromotionTracker::on_event(Nanos time, const std::string& process, const st
     const node::Node* winner = cluster_.node(process);
     for (const auto& [slot, m] : migrating_[p.old_primary_id]) {
       if (m.informed.count(process) != 0 || winner == nullptr || winner->cluster().migrating().count(slot) != 0) continue;
-      p.migrations_lost.push_back({slot, m.target_id, m.since});
+      for (const std::string& target : m.target_ids) p.migrations_lost.push_back({slot, target, m.since});
     }
+    // What the winner applied from its primary's stream is its own now (no
+    // replica of it was told yet).
+    auto& mine = migrating_[p.winner_id];
+    for (auto& [slot, m] : inherited_[p.winner_id]) {
+      if (winner == nullptr || winner->cluster().migrating().count(slot) == 0) continue;
+      m.informed.clear();
+      mine[slot] = std::move(m);
+    }
+    inherited_.erase(p.winner_id);
     promotions_.push_back(std::move(p));
   }
 }

@@ -37,14 +37,18 @@ class PromotionTracker {
 
   // A slot a primary set MIGRATING, and the replicas online then (addresses).
   struct OpenMigration {
-    std::string target_id;
+    std::vector<std::string> target_ids;  // the SETSLOT's target, then each primary it was retargeted to
     Nanos since = 0;
-    std::set<std::string> informed;
+    std::set<std::string> informed;  // replica names that have it (online at SETSLOT, or fully synced since)
   };
 
   SimCluster& cluster_;
   std::vector<checker::Promotion> promotions_;
   std::map<std::string, std::map<int, OpenMigration>> migrating_;  // by primary id, then slot
+  // MIGRATING a replica applied from its primary's stream (via=primary): its
+  // shard's migration once it is promoted, even one its primary never applied
+  // (a SETSLOT that timed out waiting for acks, valkey#1664).
+  std::map<std::string, std::map<int, OpenMigration>> inherited_;  // by replica id, then slot
   std::map<std::string, Candidacy> candidacies_;  // by replica name
   std::set<std::string> touched_;                 // nodes a fault named
   bool all_touched_ = false;                      // a partition or clock skew: timing no longer says who goes first

@@ -100,10 +100,18 @@ Node::Route Node::route(const Client& client, std::span<const Command* const> co
         first_key = key;
         owner = &cluster_.owner(slot);
         if (owner->empty()) return {false, reply::error("CLUSTERDOWN Hash slot not served")};
-        if (*owner == cluster_.myself_id() && cluster_.migrating_to(slot) != nullptr) {
-          migrating = true;
-        } else if (cluster_.importing_from(slot) != nullptr) {
-          importing = true;
+        // Migration state counts on a primary, or for a READONLY client's
+        // reads on a replica (Valkey's getNodeByQuery): a demoted primary
+        // keeps its IMPORTING state but must not take RESTORE-ASKING or ASK
+        // writes its new primary never sees.
+        const ClusterNode& me = cluster_.myself();
+        if (me.primary || (client.readonly && !any_write)) {
+          const std::string& my_shard = me.primary ? me.id : me.primary_id;
+          if (*owner == my_shard && cluster_.migrating_to(slot) != nullptr) {
+            migrating = true;
+          } else if (cluster_.importing_from(slot) != nullptr) {
+            importing = true;
+          }
         }
       } else {
         if (key_slot != slot) return {false, reply::error("CROSSSLOT Keys in request don't hash to the same slot")};

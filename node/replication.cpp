@@ -300,9 +300,6 @@ void Node::replication_unset_primary() {
 
 void Node::send_replica_ack() {
   if (!repl_.link_up || !repl_.primary_conn) return;
-  // BUGGIFY: an ACK is only a hint (the next one repeats the offset); WAIT
-  // and replicated SETSLOT must live with a late one.
-  if (env_.buggify("replica_ack_skipped")) return;
   repl_.primary_conn->write(encode_command({"REPLCONF", "ACK", std::to_string(repl_.offset)}));
 }
 
@@ -389,7 +386,10 @@ void Node::replica_link_loop(std::uint64_t generation) {
         aof_.sync_if_always();
         if (!current()) break;
         if (env_.now() >= next_ack) {
-          send_replica_ack();
+          // BUGGIFY: a periodic ACK is only a hint (the next one repeats the
+          // offset); WAIT and replicated SETSLOT must live with a late one.
+          // A GETACK is always answered, as in Redis.
+          if (!env_.buggify("replica_ack_skipped")) send_replica_ack();
           next_ack = saturating_add(env_.now(), kReplAckPeriod);
         }
         const Nanos idle_limit = saturating_add(repl_.last_io_ms * kNanosPerMilli, kReplTimeout);

@@ -265,3 +265,20 @@ TEST_CASE("a replica refuses its primary's MIGRATING of a slot it does not see i
   REQUIRE(refused.size() == 1);
   CHECK(refused[0].detail == "error=ERR My primary is not the owner of hash slot 6000");
 }
+
+TEST_CASE("a replica holding IMPORTING state redirects ASKING writes and RESTORE-ASKING to the owner",
+          "[migration_failover]") {
+  cluster::SimCluster c(options_for(Variant::on, 35));
+  half_migrate(c);
+  // n5 has n2's IMPORTING state (as a demoted primary keeps its own), but only
+  // a primary acts on it: what n5 took, its primary would never see.
+  REQUIRE(c.node("n5")->cluster().importing_from(kSlot) != nullptr);
+  CHECK(raw(c, "n5", {"ASKING"}) == "+OK\r\n");
+  CHECK(raw(c, "n5", {"RPUSH", "{k2}new", "x"}) == "-MOVED 449 n1:6379\r\n");
+  CHECK(raw(c, "n5", {"ASKING"}) == "+OK\r\n");
+  CHECK(raw(c, "n5", {"RESTORE-ASKING", "{k2}other", "0", "payload"}) == "-MOVED 449 n1:6379\r\n");
+  CHECK(c.node("n5")->keyspace().peek("{k2}new") == nullptr);
+  // Its primary, importing, takes the ASKING write.
+  CHECK(raw(c, "n2", {"ASKING"}) == "+OK\r\n");
+  CHECK(raw(c, "n2", {"RPUSH", "{k2}new", "x"}) == ":1\r\n");
+}

@@ -724,11 +724,14 @@ TEST_CASE("rule D1 forgives a loss only through the promotion that ended the wri
   // everything on it from then on is excused, but not if the winner had the DEL.
   auto on_target = acks;
   on_target[1].node_id = "T";
-  std::vector<checker::KeyMove> departed = {{5, "k", "P", 60, true}};
-  checker::Promotion del_lost{100, "P", "R", "R", 55, 0, 0, ""};
-  checker::Promotion del_kept{100, "P", "R", "R", 65, 0, 0, ""};
+  std::vector<checker::KeyMove> departed = {{5, "k", "P", 60, true, 9}};
+  checker::Promotion del_lost{100, "P", "R", "R", 55, 9, 0, ""};
+  checker::Promotion del_kept{100, "P", "R", "R", 65, 9, 0, ""};
   CHECK(checker::split_keys({del_lost}, departed).count("k") == 1);
   CHECK(checker::split_keys({del_kept}, departed).empty());
+  // Offsets in another history (P restarted since the DEL) prove nothing.
+  checker::Promotion del_other_history{100, "P", "R", "R", 55, 8, 0, ""};
+  CHECK(checker::split_keys({del_other_history}, departed).empty());
   CHECK(checker::check_list_append_with_failovers(ops, on_target, {del_lost}, nullptr, departed).verdict ==
         checker::Verdict::valid);
   CHECK(checker::check_list_append_with_failovers(ops, on_target, {del_kept}, nullptr, departed).verdict ==
