@@ -62,10 +62,18 @@ std::set<std::size_t> deposed_reads(const std::vector<Operation>& operations,
   return stale;
 }
 
+// The crash of `holder` that may have lost what it took at `at` with its AOF's tail.
+const AofLoss* tail_lost(const std::vector<AofLoss>& aof_losses, const std::string& holder, Nanos at) {
+  for (const AofLoss& loss : aof_losses) {
+    if (loss.node_id == holder && at >= loss.unsynced_since && at <= loss.crash_time) return &loss;
+  }
+  return nullptr;
+}
+
 std::set<std::size_t> documented_losses(const std::vector<Operation>& operations,
                                         const std::map<std::size_t, WriteAck>& acks,
                                         const std::vector<Promotion>& promotions,
-                                        const std::vector<KeyMove>& moves) {
+                                        const std::vector<KeyMove>& moves, const std::vector<AofLoss>& aof_losses) {
   std::set<std::size_t> excused;
   for (const Operation& op : operations) {
     if (!op.is_ok() || (op.f != Function::append && op.f != Function::write)) continue;
@@ -79,12 +87,20 @@ std::set<std::size_t> documented_losses(const std::vector<Operation>& operations
       if (move.departed || move.key != op.key || move.time < ack->second.time) continue;
       ended = term_ending_promotion(promotions, move.node_id, move.time, move.offset, 0);
     }
-    if (ended == nullptr) continue;
-    // Reads between the ack and that promotion must still have seen it.
+    Nanos lost_at = ended != nullptr ? ended->time : kForever;
+    if (const AofLoss* crash = tail_lost(aof_losses, ack->second.node_id, ack->second.time)) {
+      lost_at = std::min(lost_at, crash->crash_time);
+    }
+    for (const KeyMove& move : moves) {
+      if (move.departed || move.key != op.key || move.time < ack->second.time) continue;
+      if (const AofLoss* crash = tail_lost(aof_losses, move.node_id, move.time)) lost_at = std::min(lost_at, crash->crash_time);
+    }
+    if (lost_at == kForever) continue;
+    // Reads between the ack and that promotion (or crash) must still have seen it.
     bool seen_missing_early = false;
     for (const Operation& read : operations) {
       if (read.f != Function::read || !read.is_ok() || read.key != op.key || !read.result.is_list()) continue;
-      if (read.invoke_ns <= op.complete_ns || read.complete_ns >= ended->time) continue;
+      if (read.invoke_ns <= op.complete_ns || read.complete_ns >= lost_at) continue;
       const auto& items = read.result.items();
       if (std::find(items.begin(), items.end(), op.argument) == items.end()) seen_missing_early = true;
     }
@@ -128,11 +144,12 @@ std::map<std::string, Nanos> split_keys(const std::vector<Promotion>& promotions
 CheckResult check_list_append_with_failovers(const std::vector<Operation>& operations,
                                              const std::map<std::size_t, WriteAck>& acks,
                                              const std::vector<Promotion>& promotions, std::size_t* forgiven,
-                                             const std::vector<KeyMove>& moves, const SlotOf& slot_of) {
+                                             const std::vector<KeyMove>& moves, const SlotOf& slot_of,
+                                             const std::vector<AofLoss>& aof_losses) {
   CheckResult strict = check_list_append(operations);
   if (forgiven != nullptr) *forgiven = 0;
   if (strict.verdict == Verdict::valid) return strict;
-  const std::set<std::size_t> excused = documented_losses(operations, acks, promotions, moves);
+  const std::set<std::size_t> excused = documented_losses(operations, acks, promotions, moves, aof_losses);
   const std::set<std::size_t> stale = deposed_reads(operations, acks, promotions);
   const std::map<std::string, Nanos> split = split_keys(promotions, moves, operations, acks, slot_of);
   auto on_split_key = [&split](const Operation& op) {
@@ -159,7 +176,8 @@ CheckResult check_list_append_with_failovers(const std::vector<Operation>& opera
   if (lenient.verdict != Verdict::valid) note_needless_promotions(promotions, lenient);
   if (lenient.verdict == Verdict::valid) {
     lenient.explanation = std::to_string(excused.size()) +
-                          " acknowledged write(s) lost through failovers whose winner had not replicated them, " +
+                          " acknowledged write(s) lost through failovers whose winner had not replicated them or "
+                          "crashes that lost an unsynced AOF tail, " +
                           std::to_string(stale.size()) +
                           " read(s) answered by a primary already replaced by a failover, " +
                           std::to_string(split_ops) + " operation(s) on " + std::to_string(split.size()) +

@@ -77,6 +77,17 @@ struct KeyMove {
   std::uint64_t history = 0;  // departed: the source's replication history (history_tag)
 };
 
+// A crash that lost the unsynced tail of a node's append-only file
+// (appendfsync everysec or no): writes it acknowledged, or keys a RESTORE
+// brought it, since its last fsync may be gone when it restarts, and with
+// them from its replicas, which resync from it. Documented Redis behaviour
+// (up to about a second of writes with everysec).
+struct AofLoss {
+  std::string node_id;
+  Nanos unsynced_since = 0;  // its last fsync before the crash (or its start)
+  Nanos crash_time = 0;
+};
+
 // Keys MIGRATE left in two shards: the source's DEL was lost with a failover
 // whose winner lacked it (an offset below the DEL's in the same replication
 // history: a source that restarted since proves nothing), so the source's new primary serves its old copy
@@ -101,10 +112,13 @@ std::map<std::string, Nanos> split_keys(const std::vector<Promotion>& promotions
 // whose key later moved is also explained by such a promotion of a later
 // holder, measured against the offset of the RESTORE that brought the key.
 // (Keys split by a lost DEL are handled by split_keys, not here.)
+// Or the acknowledging primary (or the key's later holder) lost the write
+// with its AOF's unsynced tail (AofLoss).
 std::set<std::size_t> documented_losses(const std::vector<Operation>& operations,
                                         const std::map<std::size_t, WriteAck>& acks,
                                         const std::vector<Promotion>& promotions,
-                                        const std::vector<KeyMove>& moves = {});
+                                        const std::vector<KeyMove>& moves = {},
+                                        const std::vector<AofLoss>& aof_losses = {});
 
 // Reads answered by a primary that a promotion had replaced before it
 // answered (and that was not promoted again since): a deposed primary serves
@@ -122,6 +136,7 @@ CheckResult check_list_append_with_failovers(const std::vector<Operation>& opera
                                              const std::map<std::size_t, WriteAck>& acks,
                                              const std::vector<Promotion>& promotions,
                                              std::size_t* forgiven = nullptr,
-                                             const std::vector<KeyMove>& moves = {}, const SlotOf& slot_of = {});
+                                             const std::vector<KeyMove>& moves = {}, const SlotOf& slot_of = {},
+                                             const std::vector<AofLoss>& aof_losses = {});
 
 }  // namespace slotsim::checker

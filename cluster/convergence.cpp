@@ -8,7 +8,7 @@ bool same_value(const node::Value& a, const node::Value& b) { return a.data == b
 
 }  // namespace
 
-std::vector<checker::Violation> check_convergence(SimCluster& cluster, const std::set<std::string>& split_keys) {
+std::vector<checker::Violation> check_convergence(SimCluster& cluster, const StrandedKeyCauses& excused) {
   std::vector<checker::Violation> found;
   const Nanos now = cluster.world().now();
   auto report = [&](const char* invariant, std::string detail) {
@@ -81,9 +81,17 @@ std::vector<checker::Violation> check_convergence(SimCluster& cluster, const std
     if (n == nullptr) continue;
     const auto& me = n->cluster().myself();
     const std::string serves = me.primary ? me.id : me.primary_id;
+    auto rebound = [&](const std::string& id, int slot) {
+      auto it = excused.unclaimed_rebinds.find(id);
+      return it != excused.unclaimed_rebinds.end() && it->second.count(slot) != 0;
+    };
     std::string stranded;
     n->keyspace().for_each([&](const std::string& key, const node::Value&) {
-      if (stranded.empty() && map.owner(node::key_hash_slot(key)) != serves && split_keys.count(key) == 0) stranded = key;
+      if (!stranded.empty()) return;
+      const int slot = node::key_hash_slot(key);
+      if (map.owner(slot) == serves || excused.split_keys.count(key) != 0) return;
+      if (rebound(me.id, slot) || rebound(serves, slot)) return;
+      stranded = key;
     });
     if (!stranded.empty()) report("L4", name + " holds key " + stranded + " of a slot it does not serve");
     if (!me.primary) {

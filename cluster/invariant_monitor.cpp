@@ -95,13 +95,52 @@ InvariantMonitor::InvariantMonitor(SimCluster& cluster, Nanos period)
       invariants_(std::make_shared<checker::OnlineInvariants>(
           cluster.options().node.node_timeout * 3 / 2 * 11 / 10 + ms(200) + period)),
       promotions_(std::make_shared<PromotionTracker>(cluster)),
-      moves_(std::make_shared<std::vector<checker::KeyMove>>()), alive_(std::make_shared<bool>(true)) {
+      moves_(std::make_shared<std::vector<checker::KeyMove>>()),
+      rebinds_(std::make_shared<std::map<std::string, std::set<int>>>()), aof_(std::make_shared<AofWatch>()),
+      alive_(std::make_shared<bool>(true)) {
   auto invariants = invariants_;
   auto promotions = promotions_;
   auto moves = moves_;
+  auto rebinds = rebinds_;
+  auto aof = aof_;
+  // Nodes already running started before this monitor heard their aof_loaded.
+  for (const auto& name : cluster.names()) {
+    const node::Node* n = cluster.node(name);
+    if (n != nullptr && n->config().appendonly && n->config().appendfsync != node::AppendFsync::always) {
+      aof->last_sync[name] = cluster.world().now();
+    }
+  }
   auto alive = alive_;
-  listener_ = cluster_.world().trace().add_listener([invariants, promotions, moves, alive, &cluster](const sim::TraceEvent& e) {
+  listener_ = cluster_.world().trace().add_listener([invariants, promotions, moves, rebinds, aof, alive,
+                                                     &cluster](const sim::TraceEvent& e) {
     if (!*alive) return;
+    if (e.kind == "aof_loaded") {
+      if (checker::trace_field(e.detail, "appendfsync") != "always") aof->last_sync[e.process] = e.time;
+      else aof->last_sync.erase(e.process);
+    } else if (e.kind == "aof_synced") {
+      if (auto it = aof->last_sync.find(e.process); it != aof->last_sync.end()) it->second = e.time;
+    } else if (e.kind == "crash") {
+      const std::string node = checker::trace_field(e.detail, "process");
+      auto it = aof->last_sync.find(node);
+      if (it != aof->last_sync.end() && checker::trace_field(e.detail, "lost_bytes") != "0") {
+        aof->losses.push_back({cluster.node_id(node), it->second, e.time});
+      }
+    }
+    if (e.kind == "slots_taken_unclaimed") {
+      // slots=A-B,C
+      const std::string ranges = checker::trace_field(e.detail, "slots");
+      std::set<int>& slots = (*rebinds)[cluster.node_id(e.process)];
+      std::size_t from = 0;
+      while (from < ranges.size()) {
+        const std::size_t comma = std::min(ranges.find(',', from), ranges.size());
+        const std::string range = ranges.substr(from, comma - from);
+        const std::size_t dash = range.find('-');
+        const int first = std::stoi(range.substr(0, dash));
+        const int last = dash == std::string::npos ? first : std::stoi(range.substr(dash + 1));
+        for (int slot = first; slot <= last; ++slot) slots.insert(slot);
+        from = comma + 1;
+      }
+    }
     invariants->on_event(e.time, e.process, e.kind, e.detail, e.index);
     promotions->on_event(e.time, e.process, e.kind, e.detail);
     if (e.kind == "key_restored" || e.kind == "key_migrated_out") {

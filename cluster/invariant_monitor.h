@@ -6,7 +6,10 @@
 // trace events as one without (its own wake-ups are scheduler events only).
 #pragma once
 
+#include <map>
 #include <memory>
+#include <set>
+#include <string>
 
 #include "checker/documented_losses.h"
 #include "checker/online_invariants.h"
@@ -31,6 +34,11 @@ class InvariantMonitor {
   // Every key that a RESTORE (MIGRATE) brought to a primary, and every
   // source's DEL of one, for rule D1.
   const std::vector<checker::KeyMove>& key_moves() const { return *moves_; }
+  // Slots each node rebound because their owner stopped claiming them
+  // (slots_taken_unclaimed), by node id, for rule L4.
+  const std::map<std::string, std::set<int>>& unclaimed_rebinds() const { return *rebinds_; }
+  // Crashes that lost an unsynced AOF tail (appendfsync everysec or no), for rule D1.
+  const std::vector<checker::AofLoss>& aof_losses() const { return aof_->losses; }
 
  private:
   void tick();
@@ -40,6 +48,12 @@ class InvariantMonitor {
   std::shared_ptr<checker::OnlineInvariants> invariants_;
   std::shared_ptr<PromotionTracker> promotions_;
   std::shared_ptr<std::vector<checker::KeyMove>> moves_;
+  std::shared_ptr<std::map<std::string, std::set<int>>> rebinds_;
+  struct AofWatch {
+    std::map<std::string, Nanos> last_sync;  // by node name, for nodes whose AOF a crash can cut short
+    std::vector<checker::AofLoss> losses;
+  };
+  std::shared_ptr<AofWatch> aof_;
   std::shared_ptr<bool> alive_;
   int listener_ = 0;
   std::map<std::string, std::uint64_t> table_versions_;  // slot tables already seen, by node  // scheduled ticks outlive the monitor; they check this

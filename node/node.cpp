@@ -28,7 +28,8 @@ Node::Node(Env& env, NodeConfig config)
     const auto report = aof_.load([this](const Command& command) { apply_from_aof(command); });
     env_.trace("aof_loaded", "commands=" + std::to_string(report.commands) +
                                  " truncated_bytes=" + std::to_string(report.truncated_bytes) +
-                                 " keys=" + std::to_string(keys_.size()));
+                                 " keys=" + std::to_string(keys_.size()) +
+                                 " appendfsync=" + appendfsync_name(config_.appendfsync));
   }
   if (config_.cluster_enabled) verify_config_with_data();
   env_.spawn("accept", [this] { accept_loop(); });

@@ -199,20 +199,22 @@ RunResult run_scenario(const Scenario& scenario, std::uint64_t seed, const RunOp
   }
   const Nanos converge_deadline = c.world().now() + kConvergenceBound;
   // Keys a failover left in two shards may stay where no fix looks (L4).
-  std::set<std::string> split;
-  auto find_split = [&] {
-    split.clear();
+  cluster::StrandedKeyCauses stranded_causes;
+  bool causes_found = false;
+  auto find_causes = [&] {
     const auto so_far = checker::pair_operations(recorder.history());
     for (const auto& [key, since] : checker::split_keys(monitor.promotions(), monitor.key_moves(), so_far.operations,
                                                         recorder.acks(), node::key_hash_slot)) {
-      split.insert(key);
+      stranded_causes.split_keys.insert(key);
     }
+    stranded_causes.unclaimed_rebinds = monitor.unclaimed_rebinds();
+    causes_found = true;
   };
   std::vector<checker::Violation> convergence = cluster::check_convergence(c);
   while (!convergence.empty() && c.world().now() < converge_deadline) {
     if (!advance_to(c.world().now() + seconds(1))) return finish();
-    if (split.empty()) find_split();
-    convergence = cluster::check_convergence(c, split);
+    if (!causes_found) find_causes();
+    convergence = cluster::check_convergence(c, stranded_causes);
   }
 
   // A last read of every key, through a smart client.
@@ -272,7 +274,7 @@ RunResult run_scenario(const Scenario& scenario, std::uint64_t seed, const RunOp
     if (lists) {
       check = checker::check_list_append_with_failovers(paired.operations, recorder.acks(), monitor.promotions(),
                                                         &result.forgiven_losses, monitor.key_moves(),
-                                                        node::key_hash_slot);
+                                                        node::key_hash_slot, monitor.aof_losses());
     } else {
       check = checker::check_register(paired.operations);
     }

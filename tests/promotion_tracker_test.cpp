@@ -214,3 +214,75 @@ TEST_CASE("the invariant monitor records an automatic promotion with its untouch
   CHECK(manual.untouched_sibling.empty());  // n7 was untouched, but the operator chose n6
   CHECK(manual.untouched_sibling_offset == 0);
 }
+
+TEST_CASE("PromotionTracker names the migrations a winner lacks because it was offline when they began",
+          "[promotions]") {
+  Shards s;
+  auto& c = s.c;
+  const std::string n1 = c.node_id("n1"), n2 = c.node_id("n2"), n5 = c.node_id("n5");
+  auto promote_n3 = [&](cluster::PromotionTracker& tracker) {
+    tracker.on_event(seconds(12), "n3", "promoted", "old_primary=" + n1 + " config_epoch=9 offset=77 migrating=0 importing=0");
+    REQUIRE(tracker.promotions().size() == 1);
+    return tracker.promotions().front().migrations_lost;
+  };
+  {
+    // Only n4 was online when n1 set slot 449 MIGRATING; n3, which lacks it, wins.
+    cluster::PromotionTracker tracker(c);
+    tracker.on_event(seconds(10), "n1", "setslot", "slot=449 action=migrating node=" + n2 + " online=n4:6379");
+    const auto lost = promote_n3(tracker);
+    REQUIRE(lost.size() == 1);
+    CHECK(lost[0].slot == 449);
+    CHECK(lost[0].target_id == n2);
+    CHECK(lost[0].since == seconds(10));
+  }
+  {
+    // The target shard failed over meanwhile: keys went to its new primary too.
+    cluster::PromotionTracker tracker(c);
+    tracker.on_event(seconds(10), "n1", "setslot", "slot=449 action=migrating node=" + n2 + " online=");
+    tracker.on_event(seconds(11), "n1", "migration_retarget", "slot=449 side=migrating to=" + n5);
+    const auto lost = promote_n3(tracker);
+    REQUIRE(lost.size() == 2);
+    CHECK(lost[1].target_id == n5);
+  }
+  {
+    // n3 was online (it has the state, or the protocol failed, which is not excused),
+    // got it through a full sync, or the migration was closed before the failover.
+    for (const std::vector<std::pair<std::string, std::string>>& after :
+         std::vector<std::vector<std::pair<std::string, std::string>>>{
+             {},
+             {{"replica_sync", "mode=full peer=n3:6379 offset=0 keys=0"}},
+             {{"setslot", "slot=449 action=stable online="}}}) {
+      cluster::PromotionTracker tracker(c);
+      const std::string online = after.empty() ? "n3:6379,n4:6379" : "";
+      tracker.on_event(seconds(10), "n1", "setslot", "slot=449 action=migrating node=" + n2 + " online=" + online);
+      for (const auto& [kind, detail] : after) tracker.on_event(seconds(11), "n1", kind, detail);
+      CHECK(promote_n3(tracker).empty());
+    }
+  }
+}
+
+TEST_CASE("the invariant monitor records crashes that lost an unsynced AOF tail, and only those", "[promotions]") {
+  for (const auto policy : {node::AppendFsync::everysec, node::AppendFsync::always}) {
+    CAPTURE(node::appendfsync_name(policy));
+    auto options = bus_cluster(3, 0, 12);
+    options.node.appendfsync = policy;
+    cluster::SimCluster c(options);
+    cluster::InvariantMonitor monitor(c);
+    c.run_for(seconds(2));
+    const Nanos synced_by = c.world().now();
+    REQUIRE(raw(c, "n1", {"SET", "{k2}a", "v"}) == "+OK\r\n");
+    c.world().crash(c.process("n1"));
+    c.run_for(ms(10));
+    if (policy == node::AppendFsync::always) {
+      CHECK(monitor.aof_losses().empty());
+      continue;
+    }
+    REQUIRE(monitor.aof_losses().size() == 1);
+    const checker::AofLoss& loss = monitor.aof_losses().front();
+    CHECK(loss.node_id == c.node_id("n1"));
+    // The window holds the SET (its AOF was clean before it: no fsync since the last write).
+    CHECK(loss.unsynced_since <= synced_by);
+    CHECK(loss.unsynced_since > 0);
+    CHECK(loss.crash_time >= synced_by);
+  }
+}

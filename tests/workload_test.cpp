@@ -751,6 +751,17 @@ TEST_CASE("rule D1 forgives a loss only through the promotion that ended the wri
   CHECK(checker::split_keys({migration_lost}, {}, ops, on_target, slot_of).empty());
   migration_lost.migrations_lost[0].slot = 7;
   CHECK(checker::split_keys({migration_lost}, {}, ops, acks, slot_of).empty());
+  // P crashed and lost the unsynced tail of its AOF (appendfsync everysec):
+  // a write acknowledged since its last fsync may be gone, one before may not.
+  CHECK(checker::check_list_append_with_failovers(ops, acks, {}, nullptr, {}, {}, {{"P", 5, 20}}).verdict ==
+        checker::Verdict::valid);
+  CHECK(checker::check_list_append_with_failovers(ops, acks, {}, nullptr, {}, {}, {{"P", 15, 20}}).verdict ==
+        checker::Verdict::invalid);
+  CHECK(checker::check_list_append_with_failovers(ops, acks, {}, nullptr, {}, {}, {{"Q", 5, 20}}).verdict ==
+        checker::Verdict::invalid);
+  // Or the key's later holder (by RESTORE) lost it that way.
+  CHECK(checker::check_list_append_with_failovers(ops, acks, {}, nullptr, moves, {}, {{"Q", 45, 60}}).verdict ==
+        checker::Verdict::valid);
   // A read between the ack and the promotion already lacked it: not the failover's doing.
   ops.push_back(op(3, Function::read, Outcome::ok, 20, 30, {}, list({1})));
   CHECK(checker::check_list_append_with_failovers(ops, acks, {behind}).verdict == checker::Verdict::invalid);
@@ -896,4 +907,26 @@ TEST_CASE("a read answered by a deposed primary may be stale, one by the owner m
   acks[2] = {"P", 50, 300, 0};
   const checker::Promotion back{200, "R", "P", "P", 80, 0, 0, ""};
   CHECK(checker::deposed_reads(ops, acks, {failover, back}).empty());
+}
+
+TEST_CASE("L4 reports a stranded key unless a split or an unclaimed-slot rebind left it there", "[workload]") {
+  cluster::SimCluster c(bus_cluster(3, 0, 9));
+  // n2 takes a key of n1's slot 449 through ASKING, then closes the slot: the key is stranded on n2.
+  REQUIRE(raw(c, "n2", {"CLUSTER", "SETSLOT", "449", "IMPORTING", c.node_id("n1")}) == "+OK\r\n");
+  REQUIRE(raw(c, "n2", {"ASKING"}) == "+OK\r\n");
+  REQUIRE(raw(c, "n2", {"SET", "{k2}k", "v"}) == "+OK\r\n");
+  REQUIRE(raw(c, "n2", {"CLUSTER", "SETSLOT", "449", "STABLE"}) == "+OK\r\n");
+  auto l4 = [&](const cluster::StrandedKeyCauses& causes) {
+    std::string found;
+    for (const auto& v : cluster::check_convergence(c, causes)) {
+      if (v.invariant == "L4") found = v.detail;
+    }
+    return found;
+  };
+  CHECK(l4({}) == "n2 holds key {k2}k of a slot it does not serve");
+  CHECK(l4({{"{k2}k"}, {}}).empty());
+  CHECK(l4({{"{k2}other"}, {}}) == "n2 holds key {k2}k of a slot it does not serve");
+  CHECK(l4({{}, {{c.node_id("n2"), {449}}}}).empty());
+  CHECK(l4({{}, {{c.node_id("n2"), {450}}}}) == "n2 holds key {k2}k of a slot it does not serve");
+  CHECK(l4({{}, {{c.node_id("n3"), {449}}}}) == "n2 holds key {k2}k of a slot it does not serve");
 }
