@@ -81,10 +81,13 @@ std::set<std::size_t> documented_losses(const std::vector<Operation>& operations
     if (ack == acks.end()) continue;
     const Promotion* ended =
         term_ending_promotion(promotions, ack->second.node_id, ack->second.time, ack->second.offset, ack->second.history);
-    // Or a later holder of the key lost it the same way.
+    // Or a later holder of the key lost it the same way: one whose RESTORE
+    // came after the write was sent (the source may have applied it and
+    // serialized the key before the ack reached the client).
+    auto carried_by = [&op](const KeyMove& move) { return !move.departed && move.key == op.key && move.time >= op.invoke_ns; };
     for (const KeyMove& move : moves) {
       if (ended != nullptr) break;
-      if (move.departed || move.key != op.key || move.time < ack->second.time) continue;
+      if (!carried_by(move)) continue;
       ended = term_ending_promotion(promotions, move.node_id, move.time, move.offset, 0);
     }
     Nanos lost_at = ended != nullptr ? ended->time : kForever;
@@ -92,7 +95,7 @@ std::set<std::size_t> documented_losses(const std::vector<Operation>& operations
       lost_at = std::min(lost_at, crash->crash_time);
     }
     for (const KeyMove& move : moves) {
-      if (move.departed || move.key != op.key || move.time < ack->second.time) continue;
+      if (!carried_by(move)) continue;
       if (const AofLoss* crash = tail_lost(aof_losses, move.node_id, move.time)) lost_at = std::min(lost_at, crash->crash_time);
     }
     if (lost_at == kForever) continue;

@@ -80,6 +80,23 @@ void PromotionTracker::on_event(Nanos time, const std::string& process, const st
     // A full sync's snapshot carries the primary's open migrations (snapshot_commands).
     const std::string peer = checker::trace_field(detail, "peer");
     for (auto& [slot, m] : migrating_[cluster_.node_id(process)]) m.informed.insert(peer.substr(0, peer.find(':')));
+  } else if (kind == "epoch_collision" && checker::trace_field(detail, "shared") == "1") {
+    // A returning old primary and the replica that replaced it claim the same
+    // slots in one epoch: the one with more data takes a new epoch and keeps
+    // them (valkey#974), and the other's writes since its promotion are lost,
+    // as in a failover the other way. Recorded as one, so D1 can excuse them.
+    // (The bug old-primary-wins-collision lets the one with less data win: not recorded.)
+    const std::uint64_t offset = std::stoull(checker::trace_field(detail, "offset"));
+    if (offset >= std::stoull(checker::trace_field(detail, "peer_offset"))) {
+      checker::Promotion p;
+      p.time = time;
+      p.winner = process;
+      p.winner_id = cluster_.node_id(process);
+      p.old_primary_id = checker::trace_field(detail, "with");
+      p.winner_offset = offset;
+      if (const node::Node* winner = cluster_.node(process)) p.winner_history = checker::history_tag(winner->replication().replid);
+      promotions_.push_back(std::move(p));
+    }
   } else if (kind == "promoted") {
     checker::Promotion p;
     p.time = time;

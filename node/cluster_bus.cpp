@@ -470,7 +470,10 @@ void Node::process_packet(BusLink& link, const bus::Message& m) {
       cluster_.current_epoch = m.current_epoch;
       todo_save_config_ = true;
     }
-    if (m.config_epoch > sender->config_epoch) {
+    // Only a primary's claim raises its configEpoch (Valkey 8.0): a replica's
+    // header carries its primary's epoch, which must not make the node look
+    // newer than the slots it may still be bound to.
+    if (m.primary_id.empty() && m.config_epoch > sender->config_epoch) {
       sender->config_epoch = m.config_epoch;
       todo_save_config_ = true;
       todo_update_state_ = true;
@@ -581,7 +584,22 @@ void Node::process_packet(BusLink& link, const bus::Message& m) {
     } else {
       if (sender->primary) {
         env_.trace("node_role", "node=" + sender->id + " role=replica primary=" + m.primary_id);
-        for (int slot : cluster_.slots_of(sender->id)) cluster_.unassign(slot);
+        // Primary turned replica (Valkey 8.0, redis#13055 for redis#13018): in
+        // its own shard, a failover. A stale message (our configEpoch for the
+        // sender is above the header's) changes nothing else; otherwise the
+        // claimed primary is a primary at the header's epoch. Either way the
+        // slots stay bound to the sender until a newer claim takes them:
+        // unbinding them let any stale, lower-epoch claim take them back.
+        // Moved to another shard: its slots are unbound, as before.
+        ClusterNode* claimed = cluster_.find(m.primary_id);
+        if (claimed != nullptr && !claimed->myself && same_shard(*claimed, *sender)) {
+          if (sender->config_epoch <= m.config_epoch) {
+            set_node_as_primary(*claimed);
+            claimed->config_epoch = m.config_epoch;
+          }
+        } else {
+          for (int slot : cluster_.slots_of(sender->id)) cluster_.unassign(slot);
+        }
         sender->primary = false;
         sender->migrate_to = false;
         todo_save_config_ = true;
@@ -830,21 +848,24 @@ void Node::handle_config_epoch_collision(const ClusterNode& sender, const SlotBi
   // the one holding more of it (the larger replication offset) moves instead
   // (valkey#974). Bug old-primary-wins-collision keeps the id rule there too.
   bool i_move = me.id < sender.id;
-  if (!config_.variants.has(Bug::old_primary_wins_collision) && repl_.offset != sender.repl_offset) {
-    bool shared = false;
-    for (int slot : cluster_.slots_of(me.id)) {
-      if (sender_slots.test(static_cast<std::size_t>(slot))) {
-        shared = true;
-        break;
-      }
+  bool shared = false;
+  for (int slot : cluster_.slots_of(me.id)) {
+    if (sender_slots.test(static_cast<std::size_t>(slot))) {
+      shared = true;
+      break;
     }
-    if (shared) i_move = repl_.offset > sender.repl_offset;
+  }
+  if (!config_.variants.has(Bug::old_primary_wins_collision) && shared && repl_.offset != sender.repl_offset) {
+    i_move = repl_.offset > sender.repl_offset;
   }
   if (!i_move) return;
   ++cluster_.current_epoch;
   me.config_epoch = cluster_.current_epoch;
   save_config();
-  env_.trace("epoch_collision", "with=" + sender.id + " config_epoch=" + std::to_string(me.config_epoch));
+  // The offsets say whether the shard's history with more data survived (the checker's D1).
+  env_.trace("epoch_collision", "with=" + sender.id + " config_epoch=" + std::to_string(me.config_epoch) +
+                                    " shared=" + (shared ? "1" : "0") + " offset=" + std::to_string(repl_.offset) +
+                                    " peer_offset=" + std::to_string(sender.repl_offset));
 }
 
 }  // namespace slotsim::node

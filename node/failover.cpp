@@ -4,6 +4,7 @@
 // primaries. Follows Redis 7.0's clusterHandleSlaveFailover,
 // clusterSendFailoverAuthIfNeeded and clusterHandleSlaveMigration.
 #include <algorithm>
+#include <limits>
 
 #include "node/node.h"
 #include "node/reply.h"
@@ -51,7 +52,11 @@ void Node::handle_replica_failover() {
     return;
   }
   // A replica that lost its primary long ago holds data too old to serve.
-  std::int64_t data_age = repl_.link_up ? now - repl_.last_io_ms : now - repl_.down_since_ms;
+  // Never linked to this primary (down_since 0): Redis's unixtime - 0, so old
+  // that only a manual failover may go on (CLUSTER_CANT_FAILOVER_DATA_AGE).
+  std::int64_t data_age = repl_.link_up              ? now - repl_.last_io_ms
+                          : repl_.down_since_ms == 0 ? std::numeric_limits<std::int64_t>::max() / 2
+                                                     : now - repl_.down_since_ms;
   if (data_age > nt) data_age -= nt;
   if (kReplicaValidityFactor != 0 && !manual && data_age > kReplPingPeriodMs + nt * kReplicaValidityFactor) {
     return;
@@ -230,6 +235,12 @@ std::string Node::cluster_failover(const Command& args) {
 void Node::set_my_primary(const std::string& primary_id, bool close_slots) {
   ClusterNode& me = cluster_.myself();
   if (primary_id == me.id) return;
+  // A new primary makes any election of ours stale, won or not: the next
+  // failover check schedules a fresh one (Valkey 8.0 clusterSetPrimary,
+  // failover_auth_time = 0, valkey#782). Without this a replica that won an
+  // epoch, was demoted, and still sees its new primary FAIL "wins" the old
+  // epoch again from its leftover auth_count.
+  election_.restart();
   if (me.primary) {
     me.primary = false;
     me.migrate_to = false;

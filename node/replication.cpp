@@ -276,7 +276,10 @@ void Node::replication_set_primary() {
   replica_acks_->notify_all();  // blocked WAITs learn they are on a replica now
   if (repl_.primary_conn) repl_.primary_conn->close();
   repl_.primary_conn.reset();
-  if (repl_.link_up || repl_.down_since_ms == 0) repl_.down_since_ms = now_ms();
+  // Down since the link we had dropped; a replica that never had one (just
+  // started, or a primary just demoted) stays "down since ever" (Valkey 8.0:
+  // repl_down_since = 0 in initServerConfig and replicationUnsetPrimary).
+  if (repl_.link_up) repl_.down_since_ms = now_ms();
   repl_.link_up = false;
   // Our own replicas follow the cluster's view, not us.
   for (auto& [serial, replica] : repl_.replicas) replica.out->close();
@@ -289,6 +292,7 @@ void Node::replication_unset_primary() {
   if (repl_.primary_conn) repl_.primary_conn->close();
   repl_.primary_conn.reset();
   repl_.link_up = false;
+  repl_.down_since_ms = 0;  // ready for when we turn into a replica again
   // A new history starts here; the old one stays valid up to this offset, so
   // replicas that followed it can continue without a full copy.
   repl_.replid2 = repl_.replid;

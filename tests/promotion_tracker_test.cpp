@@ -286,3 +286,27 @@ TEST_CASE("the invariant monitor records crashes that lost an unsynced AOF tail,
     CHECK(loss.crash_time >= synced_by);
   }
 }
+
+TEST_CASE("PromotionTracker records a collision the node with more data won as a replacement of the other",
+          "[promotions]") {
+  Shards s;
+  auto& c = s.c;
+  const std::string n3 = c.node_id("n3");
+  auto collide = [&](const std::string& shared, int offset, int peer_offset) {
+    cluster::PromotionTracker tracker(c);
+    tracker.on_event(seconds(10), "n1", "epoch_collision",
+                     "with=" + n3 + " config_epoch=9 shared=" + shared + " offset=" + std::to_string(offset) +
+                         " peer_offset=" + std::to_string(peer_offset));
+    return tracker.promotions();
+  };
+  const auto won = collide("1", 100, 50);
+  REQUIRE(won.size() == 1);
+  CHECK(won[0].old_primary_id == n3);
+  CHECK(won[0].winner == "n1");
+  CHECK(won[0].winner_offset == 100);
+  CHECK(won[0].winner_history == checker::history_tag(c.node("n1")->replication().replid));
+  // The one with less data winning is the bug old-primary-wins-collision: nothing excuses its losses.
+  CHECK(collide("1", 40, 50).empty());
+  // Two primaries of different slots: nobody lost anything.
+  CHECK(collide("0", 100, 50).empty());
+}

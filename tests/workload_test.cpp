@@ -718,6 +718,12 @@ TEST_CASE("rule D1 forgives a loss only through the promotion that ended the wri
         checker::Verdict::valid);
   CHECK(checker::check_list_append_with_failovers(ops, acks, {q_kept}, nullptr, moves).verdict ==
         checker::Verdict::invalid);
+  // A RESTORE between the write's invocation and its ack may carry it too (the
+  // source applied it, then MIGRATE serialized the key); one before may not.
+  CHECK(checker::check_list_append_with_failovers(ops, acks, {q_lost}, nullptr, {{7, "k", "Q", 40}}).verdict ==
+        checker::Verdict::valid);
+  CHECK(checker::check_list_append_with_failovers(ops, acks, {q_lost}, nullptr, {{4, "k", "Q", 40}}).verdict ==
+        checker::Verdict::invalid);
   // W acknowledged by T, the target of a migration from P, which no failover
   // replaced. P's DEL of the key it migrated (at P's offset 60) died with a
   // failover whose winner had offset 55: the key lives on in two shards and
