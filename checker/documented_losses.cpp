@@ -29,6 +29,14 @@ const Promotion* term_ending_promotion(const std::vector<Promotion>& promotions,
   return nullptr;
 }
 
+// The crash of `holder` that may have lost what it took at `at` with its AOF's tail.
+const AofLoss* tail_lost(const std::vector<AofLoss>& aof_losses, const std::string& holder, Nanos at) {
+  for (const AofLoss& loss : aof_losses) {
+    if (loss.node_id == holder && at >= loss.unsynced_since && at <= loss.crash_time) return &loss;
+  }
+  return nullptr;
+}
+
 // Says which promotions lost data a sibling held, for a failed check.
 void note_needless_promotions(const std::vector<Promotion>& promotions, CheckResult& result) {
   for (const Promotion& p : promotions) {
@@ -62,13 +70,6 @@ std::set<std::size_t> deposed_reads(const std::vector<Operation>& operations,
   return stale;
 }
 
-// The crash of `holder` that may have lost what it took at `at` with its AOF's tail.
-const AofLoss* tail_lost(const std::vector<AofLoss>& aof_losses, const std::string& holder, Nanos at) {
-  for (const AofLoss& loss : aof_losses) {
-    if (loss.node_id == holder && at >= loss.unsynced_since && at <= loss.crash_time) return &loss;
-  }
-  return nullptr;
-}
 
 std::set<std::size_t> documented_losses(const std::vector<Operation>& operations,
                                         const std::map<std::size_t, WriteAck>& acks,
@@ -114,7 +115,8 @@ std::set<std::size_t> documented_losses(const std::vector<Operation>& operations
 
 std::map<std::string, Nanos> split_keys(const std::vector<Promotion>& promotions, const std::vector<KeyMove>& moves,
                                         const std::vector<Operation>& operations,
-                                        const std::map<std::size_t, WriteAck>& acks, const SlotOf& slot_of) {
+                                        const std::map<std::size_t, WriteAck>& acks, const SlotOf& slot_of,
+                                        const std::vector<AofLoss>& aof_losses) {
   std::map<std::string, Nanos> split;
   auto split_at = [&split](const std::string& key, Nanos time) {
     auto [it, fresh] = split.emplace(key, time);
@@ -122,6 +124,10 @@ std::map<std::string, Nanos> split_keys(const std::vector<Promotion>& promotions
   };
   for (const KeyMove& move : moves) {
     if (!move.departed) continue;
+    if (tail_lost(aof_losses, move.node_id, move.time) != nullptr) {
+      split_at(move.key, move.time);
+      continue;
+    }
     const Promotion* p = term_ending_promotion(promotions, move.node_id, move.time, move.offset, 0);
     if (p == nullptr || move.history == 0 || p->winner_history != move.history) continue;
     split_at(move.key, move.time);
@@ -154,7 +160,7 @@ CheckResult check_list_append_with_failovers(const std::vector<Operation>& opera
   if (strict.verdict == Verdict::valid) return strict;
   const std::set<std::size_t> excused = documented_losses(operations, acks, promotions, moves, aof_losses);
   const std::set<std::size_t> stale = deposed_reads(operations, acks, promotions);
-  const std::map<std::string, Nanos> split = split_keys(promotions, moves, operations, acks, slot_of);
+  const std::map<std::string, Nanos> split = split_keys(promotions, moves, operations, acks, slot_of, aof_losses);
   auto on_split_key = [&split](const Operation& op) {
     auto it = split.find(op.key);
     return op.is_ok() && it != split.end() && op.complete_ns >= it->second;

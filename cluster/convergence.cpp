@@ -90,7 +90,12 @@ std::vector<checker::Violation> check_convergence(SimCluster& cluster, const Str
       if (!stranded.empty()) return;
       const int slot = node::key_hash_slot(key);
       if (map.owner(slot) == serves || excused.split_keys.count(key) != 0) return;
-      if (rebound(me.id, slot) || rebound(serves, slot)) return;
+      // Up the replication chain (a replica may follow another replica).
+      const node::ClusterNode* link = &me;
+      for (int hops = 0; link != nullptr && hops < 8; ++hops) {
+        if (rebound(link->id, slot)) return;
+        link = link->primary ? nullptr : map.find(link->primary_id);
+      }
       stranded = key;
     });
     if (!stranded.empty()) report("L4", name + " holds key " + stranded + " of a slot it does not serve");

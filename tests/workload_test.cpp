@@ -735,6 +735,10 @@ TEST_CASE("rule D1 forgives a loss only through the promotion that ended the wri
   checker::Promotion del_kept{100, "P", "R", "R", 65, 9, 0, ""};
   CHECK(checker::split_keys({del_lost}, departed).count("k") == 1);
   CHECK(checker::split_keys({del_kept}, departed).empty());
+  // Or P lost the DEL with its AOF's unsynced tail and restarted with the key:
+  // the history splits, but L4 (no aof_losses passed) still sees the key.
+  CHECK(checker::split_keys({}, departed, {}, {}, {}, {{"P", 1, 10}}).count("k") == 1);
+  CHECK(checker::split_keys({}, departed, {}, {}, {}, {{"P", 6, 10}}).empty());
   // Offsets in another history (P restarted since the DEL) prove nothing.
   checker::Promotion del_other_history{100, "P", "R", "R", 55, 8, 0, ""};
   CHECK(checker::split_keys({del_other_history}, departed).empty());
