@@ -67,7 +67,8 @@ void DangerTracker::on_event(const sim::TraceEvent& e) {
   } else if (kind == "epoch_collision") {
     mark("config_epoch_collision");
   } else if (kind == "migrate_io_error") {
-    mark("migrate_timeout");
+    // A MIGRATE that failed after sending (the target may have applied it), not one that never connected.
+    if (field(e.detail, "stage") != "connect") mark("migrate_timeout");
   } else if (kind == "asking_served") {
     mark("ask_then_asking");
   } else if (kind == "slot_keys_dropped") {

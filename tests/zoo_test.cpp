@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "node/variants.h"
+#include "runner/danger_tracker.h"
 #include "runner/bug_switch.h"
 #include "runner/scenario.h"
 #include "runner/scenario_writer.h"
@@ -76,4 +77,14 @@ TEST_CASE("a bug switched on from the command line rewrites the scenario text, s
   CHECK(again.duration == s.duration);
   CHECK(runner::apply_bugs(s, {"no-such-bug"}));
   CHECK(runner::bug_flags({"a", "b"}) == " --bug a --bug b");
+}
+
+TEST_CASE("the MIGRATE timeout mark counts a MIGRATE that failed after sending and not one that never connected",
+          "[zoo]") {
+  std::map<std::string, std::int64_t, std::less<>> coverage;
+  runner::DangerTracker tracker(coverage, false);
+  tracker.on_event({0, 1, "n1", "migrate_io_error", "stage=connect target=n2:6379"});
+  CHECK(coverage.count("danger:migrate_timeout") == 0);
+  tracker.on_event({1, 2, "n1", "migrate_io_error", "stage=read target=n2:6379 error=timeout"});
+  CHECK(coverage["danger:migrate_timeout"] == 1);
 }
