@@ -39,7 +39,9 @@ CallResult RespClient::call(const std::vector<std::string>& args, Nanos deadline
     // Errors always come as a RespValue: callers judge redirections by them.
     node::ReplyStep step = node::ReplyStep::need_more;
     std::size_t consumed = 0;
-    if (reader != nullptr && !buffer_.empty() && buffer_.front() != '-') {
+    if (buffer_.empty()) {
+      // Nothing to parse yet (the usual case right after sending): read first.
+    } else if (reader != nullptr && buffer_.front() != '-') {
       step = reader->read(buffer_, consumed);
     } else {
       node::ParsedReply parsed = node::parse_reply(buffer_);

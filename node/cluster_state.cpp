@@ -36,6 +36,7 @@ bool valid_slot(int slot) { return slot >= 0 && slot < kSlotCount; }
 void ClusterState::init_myself(std::string id, std::string ip, std::uint16_t port, std::uint16_t cport) {
   myself_.reset();
   nodes_.clear();
+  ++reset_count_;
   owners_.fill(0);
   for (SlotSet& set : owner_sets_) set.reset();
   std::fill(owner_slot_counts_.begin(), owner_slot_counts_.end(), 0);

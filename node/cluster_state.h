@@ -138,6 +138,9 @@ class ClusterState {
   std::size_t assigned_slot_count() const;
   // Bumped by every change of a slot's owner: observers copy the table only when it moved.
   std::uint64_t slot_map_version() const { return slot_map_version_; }
+  // Bumped by init_myself (CLUSTER RESET), which clears the table without
+  // moving slot_map_version(): with it, (resets, version) names one table.
+  std::uint64_t reset_count() const { return reset_count_; }
   // Slots whose owner stopped claiming them (kept, but not advertised in UPDATEs).
   SlotSet owner_not_claiming;
 
@@ -213,6 +216,7 @@ class ClusterState {
   std::vector<std::uint32_t> owner_slot_counts_{0};  // owner_sets_[i].count(), kept in step
   std::uint16_t last_interned_ = 0;  // assign() runs in long runs of one id
   std::uint64_t slot_map_version_ = 0;
+  std::uint64_t reset_count_ = 0;
   std::map<int, std::string> migrating_;  // slot -> target id
   std::map<int, std::string> importing_;  // slot -> source id
 };

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <unordered_map>  // tidy: lookup-only (find_command's index)
 
 #include "node/reply.h"
 
@@ -207,17 +208,29 @@ std::string unknown_subcommand(std::string_view parent, std::string_view sub) {
 }  // namespace
 
 bool CommandEntry::has_flag(std::string_view flag) const {
-  for (auto word : words(flags)) {
-    if (word == flag) return true;
+  // The words of flags, as words() splits them, without building the list:
+  // routing asks this of every command that is not a data command.
+  std::string_view text = flags;
+  while (!text.empty()) {
+    const auto space = text.find(' ');
+    if (text.substr(0, space) == flag && space != 0) return true;
+    if (space == std::string_view::npos) break;
+    text.remove_prefix(space + 1);
   }
   return false;
 }
 
 const CommandEntry* find_command(std::string_view lowercase_name) {
-  for (const auto& entry : kCommands) {
-    if (entry.name == lowercase_name) return &entry;
-  }
-  return nullptr;
+  // Every request that is not a data command looks its name up here: hashed,
+  // not a scan of the table. Only looked up, never iterated; the first entry
+  // of a name wins, as with the scan.
+  static const std::unordered_map<std::string_view, const CommandEntry*> kByName = [] {  // tidy: lookup-only
+    std::unordered_map<std::string_view, const CommandEntry*> by_name;  // tidy: lookup-only
+    for (const auto& entry : kCommands) by_name.emplace(entry.name, &entry);
+    return by_name;
+  }();
+  auto it = kByName.find(lowercase_name);
+  return it == kByName.end() ? nullptr : it->second;
 }
 
 std::vector<const CommandEntry*> subcommands_of(std::string_view parent) {

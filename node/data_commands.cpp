@@ -28,8 +28,28 @@ struct Ctx {
   std::int64_t now_ms;
   const Args& args;
   ExpiryMode mode;
+  bool propagating;          // false: the caller passes nothing on, so no writes are built
   std::vector<Args> writes;  // the command's own propagation (after lazy-expiry DELs)
+  // The write that is the command as sent: left empty while the command runs
+  // (it still reads its arguments) and filled when it is done, by a move when
+  // the caller gives the arguments up.
+  std::size_t as_sent_at = kNoWrite;
+  static constexpr std::size_t kNoWrite = static_cast<std::size_t>(-1);
 };
+
+// The command's propagation: the command as sent, or its rewritten form.
+void write_as_sent(Ctx& c) {
+  if (!c.propagating) return;
+  if (c.as_sent_at != Ctx::kNoWrite) {
+    c.writes.push_back(c.args);  // a second one (no command does this): a plain copy
+    return;
+  }
+  c.as_sent_at = c.writes.size();
+  c.writes.emplace_back();
+}
+void write(Ctx& c, Args args) {
+  if (c.propagating) c.writes.push_back(std::move(args));
+}
 
 // The key as this node's role sees it (see ExpiryMode).
 Value* lookup(Ctx& c, std::string_view key) {
@@ -125,13 +145,13 @@ std::string cmd_set(Ctx& c) {
   Value& stored = c.keys.set(a[1], Value{a[2], kept});
   if (expire != ExpireOption::none) {
     stored.expire_at = expire_at_from_millis(when_ms);
-    c.writes.push_back({"SET", a[1], a[2], "PXAT", std::to_string(when_ms)});
+    write(c, {"SET", a[1], a[2], "PXAT", std::to_string(when_ms)});
   } else {
     Args propagated;  // without GET: a replica must not reply or fail on the old value
     for (std::size_t j = 0; j < a.size(); ++j) {
       if (j < 3 || !is_option(a[j], "get")) propagated.push_back(a[j]);
     }
-    c.writes.push_back(std::move(propagated));
+    write(c, std::move(propagated));
   }
   return get ? old_value : reply::ok();
 }
@@ -156,7 +176,7 @@ std::string incr_by(Ctx& c, std::int64_t increment) {
   } else {
     c.keys.set(c.args[1], Value{std::to_string(current), 0});
   }
-  c.writes.push_back(c.args);
+  write_as_sent(c);
   return reply::integer(current);
 }
 
@@ -177,7 +197,7 @@ std::string cmd_append(Ctx& c) {
   Value* value = lookup(c, c.args[1]);
   if (value == nullptr) {
     c.keys.set(c.args[1], Value{suffix, 0});  // even an empty suffix creates the key
-    c.writes.push_back(c.args);
+    write_as_sent(c);
     return reply::integer(static_cast<std::int64_t>(suffix.size()));
   }
   std::string* text = as_string(value);
@@ -187,7 +207,7 @@ std::string cmd_append(Ctx& c) {
   }
   if (!suffix.empty()) {
     text->append(suffix);
-    c.writes.push_back(c.args);
+    write_as_sent(c);
   }
   return reply::integer(static_cast<std::int64_t>(text->size()));
 }
@@ -216,7 +236,7 @@ std::string cmd_mset(Ctx& c) {
     lookup(c, c.args[j]);  // expires the old key first, so its DEL precedes the MSET
     c.keys.set(c.args[j], Value{c.args[j + 1], 0});
   }
-  c.writes.push_back(c.args);
+  write_as_sent(c);
   return reply::ok();
 }
 
@@ -232,7 +252,7 @@ std::string push(Ctx& c, bool head) {
     list = &std::get<ListValue>(c.keys.set(c.args[1], Value{ListValue{}, 0}).data);
   }
   for (std::size_t j = 2; j < c.args.size(); ++j) head ? list->push_front(c.args[j]) : list->push_back(c.args[j]);
-  c.writes.push_back(c.args);
+  write_as_sent(c);
   return reply::integer(static_cast<std::int64_t>(list->size()));
 }
 
@@ -265,7 +285,7 @@ std::string pop(Ctx& c, bool head) {
     for (std::size_t i = 0; i < n; ++i) out += reply::bulk(take());
   }
   if (list->empty()) c.keys.erase(c.args[1]);  // Redis never keeps an empty list
-  c.writes.push_back(c.args);
+  write_as_sent(c);
   return out;
 }
 
@@ -338,14 +358,14 @@ std::string expire_generic(Ctx& c, bool in_seconds, bool relative) {
   }
   if (c.mode == ExpiryMode::active && when <= c.now_ms) {
     c.keys.erase(a[1]);
-    c.writes.push_back({"DEL", a[1]});
+    write(c, {"DEL", a[1]});
     return reply::integer(1);
   }
   value->expire_at = expire_at_from_millis(when);
   Args propagated = a;  // options stay: Redis rewrites only the name and the time
   if (c.spec.name != "pexpireat") propagated[0] = "PEXPIREAT";
   propagated[2] = std::to_string(when);
-  c.writes.push_back(std::move(propagated));
+  write(c, std::move(propagated));
   return reply::integer(1);
 }
 
@@ -361,7 +381,7 @@ std::string cmd_persist(Ctx& c) {
   Value* value = lookup(c, c.args[1]);
   if (value == nullptr || value->expire_at == 0) return reply::integer(0);
   value->expire_at = 0;
-  c.writes.push_back(c.args);
+  write_as_sent(c);
   return reply::integer(1);
 }
 
@@ -372,7 +392,7 @@ std::string cmd_del(Ctx& c) {
   for (std::size_t j = 1; j < c.args.size(); ++j) {
     if (lookup(c, c.args[j]) != nullptr && c.keys.erase(c.args[j])) ++deleted;
   }
-  if (deleted > 0) c.writes.push_back(c.args);
+  if (deleted > 0) write_as_sent(c);
   return reply::integer(deleted);
 }
 
@@ -482,17 +502,29 @@ std::vector<std::string> command_keys(const CommandSpec& spec, const std::vector
   return keys;
 }
 
-CommandOutcome execute_data_command(const CommandSpec& spec, Keyspace& keys, Nanos now,
-                                    const std::vector<std::string>& args, ExpiryMode mode) {
+namespace {
+
+// consumable: args itself, when the caller gives it up (see the overloads).
+CommandOutcome run_data_command(const CommandSpec& spec, Keyspace& keys, Nanos now, const Args& args,
+                                ExpiryMode mode, bool propagate, Args* consumable) {
   CommandOutcome outcome;
   const Entry* entry = find_entry(spec.name);
   if (entry == nullptr || args.empty()) {
     outcome.reply = reply::error("ERR unknown command '" + std::string(spec.name) + "'");
     return outcome;
   }
-  Ctx ctx{spec, keys, now, floor_millis(now), args, mode, {}};
+  Ctx ctx{spec, keys, now, floor_millis(now), args, mode, propagate, {}};
   outcome.reply = entry->run(ctx);
-  for (std::string& key : keys.take_expired()) outcome.propagate.push_back({"DEL", std::move(key)});
+  if (ctx.as_sent_at != Ctx::kNoWrite) {
+    if (consumable != nullptr) {
+      ctx.writes[ctx.as_sent_at] = std::move(*consumable);
+    } else {
+      ctx.writes[ctx.as_sent_at] = args;
+    }
+  }
+  std::vector<std::string> expired = keys.take_expired();
+  if (!propagate) return outcome;
+  for (std::string& key : expired) outcome.propagate.push_back({"DEL", std::move(key)});
   // Usually nothing expired: the writes' own vector then serves as is.
   if (outcome.propagate.empty()) {
     outcome.propagate = std::move(ctx.writes);
@@ -500,6 +532,18 @@ CommandOutcome execute_data_command(const CommandSpec& spec, Keyspace& keys, Nan
     for (Args& write : ctx.writes) outcome.propagate.push_back(std::move(write));
   }
   return outcome;
+}
+
+}  // namespace
+
+CommandOutcome execute_data_command(const CommandSpec& spec, Keyspace& keys, Nanos now,
+                                    const std::vector<std::string>& args, ExpiryMode mode, bool propagate) {
+  return run_data_command(spec, keys, now, args, mode, propagate, nullptr);
+}
+
+CommandOutcome execute_data_command(const CommandSpec& spec, Keyspace& keys, Nanos now,
+                                    std::vector<std::string>&& args, ExpiryMode mode) {
+  return run_data_command(spec, keys, now, args, mode, true, &args);
 }
 
 std::optional<std::int64_t> parse_redis_int(std::string_view s) { return redis_string_to_ll(s); }

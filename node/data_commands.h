@@ -66,10 +66,17 @@ enum class ExpiryMode {
 };
 
 // args[0] is the command name as sent (any case). Arity was checked by the
-// caller. The ms clock is floor(now / 1ms).
+// caller. The ms clock is floor(now / 1ms). With propagate = false (a replica
+// applying its primary's stream, an AOF replay: nothing is passed on), the
+// outcome's propagate list is left empty and the command's own copy of its
+// arguments for it is never made.
 CommandOutcome execute_data_command(const CommandSpec& spec, Keyspace& keys, Nanos now,
                                     const std::vector<std::string>& args,
-                                    ExpiryMode mode = ExpiryMode::active);
+                                    ExpiryMode mode = ExpiryMode::active, bool propagate = true);
+// The same for a caller that gives its arguments up: a command propagated as
+// sent takes them over instead of copying them (args is left unspecified).
+CommandOutcome execute_data_command(const CommandSpec& spec, Keyspace& keys, Nanos now,
+                                    std::vector<std::string>&& args, ExpiryMode mode = ExpiryMode::active);
 
 // Redis's string2ll: optional '-', no '+', no spaces, no leading zeros (except
 // "0" itself), at most 20 bytes, within int64. Nullopt if not such an integer.

@@ -148,11 +148,18 @@ void Node::send_failover_auth_if_needed(ClusterNode& requester, const bus::Messa
     return deny("reason=primary_not_failed");
   }
   if (!vote_twice && now - primary->voted_time_ms < 2 * nt) return deny("reason=voted_recently");
+  // The claimed slots come in long runs of one owner: one node lookup per run.
+  std::uint16_t cached_owner_index = ClusterState::kNeverOwner;
+  const ClusterNode* cached_owner_node = nullptr;
   for (int slot = 0; slot < kSlotCount; ++slot) {
     if (!request.slots.test(static_cast<std::size_t>(slot))) continue;
     const std::string& owner = cluster_.owner(slot);
     if (owner.empty() || cluster_.owner_not_claiming.test(static_cast<std::size_t>(slot))) continue;
-    const ClusterNode* owner_node = cluster_.find(owner);
+    if (const std::uint16_t index = cluster_.owner_index(slot); index != cached_owner_index) {
+      cached_owner_index = index;
+      cached_owner_node = cluster_.find(owner);
+    }
+    const ClusterNode* owner_node = cached_owner_node;
     // Someone newer already serves one of these slots: this request is stale.
     if (owner_node != nullptr && owner_node->config_epoch > request.config_epoch) {
       return deny("reason=stale_slot_claim slot=" + std::to_string(slot));

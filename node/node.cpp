@@ -150,7 +150,8 @@ void Node::serve(std::shared_ptr<Connection> shared_conn) {
         break;
       }
       // Redis drops HTTP requests (a cross-protocol attack) without a reply.
-      const std::string first = lowercase(parsed.args[0]);
+      const std::string lowered = lowercase(parsed.args[0]);
+      const std::string_view first = lowered;  // compared as a view: lengths first
       if (first == "post" || first == "host:") {
         env_.trace("security_warning", "peer=" + client.peer);
         close_after = true;
@@ -285,7 +286,7 @@ void Node::apply_from_aof(const Command& command) {
     return;
   }
   // Keys never expire while the log replays: the log itself holds their DELs.
-  execute_data_command(*spec, keys_, env_.now(), command, ExpiryMode::ignored);
+  execute_data_command(*spec, keys_, env_.now(), command, ExpiryMode::ignored, false);
   keys_.take_expired();
 }
 

@@ -114,7 +114,7 @@ class Node final : public Service {
   // Waits (without the command lock) for a client's pending ReplicaWait.
   std::string finish_replica_wait(Client& client);
   bool writes_paused() const { return writes_paused_until_ > env_.now(); }
-  bool is_write_request(const Client& client, const std::string& name) const;
+  bool is_write_request(const Client& client, std::string_view name) const;
 
   // --- cluster bus (cluster_bus.cpp) ---
   void bus_accept_loop();
@@ -183,11 +183,13 @@ class Node final : public Service {
   std::string replconf_command(Client& client, const Command& args);
   std::string info_replication() const;
 
+  // Both may consume args (a data command's propagation takes them over).
+  // data_spec: find_data_command(name), which the caller has looked up already.
   std::string process(Client& client, Command& args);
-  std::string execute(Client& client, const std::string& name, Command& args);
+  std::string execute(Client& client, std::string_view name, Command& args, const CommandSpec* data_spec);
   std::string execute_exec(Client& client);
   Route route(const Client& client, std::span<const Command* const> commands, bool asking_implied);
-  std::vector<std::string> command_keys(const std::string& name, const Command& args) const;
+  std::vector<std::string> command_keys(std::string_view name, const Command& args) const;
   void propagate(const std::vector<Command>& commands);
   void apply_from_aof(const Command& command);
 
@@ -268,6 +270,17 @@ class Node final : public Service {
   Nanos started_at_ = 0;
   std::uint64_t next_client_id_ = 0;
   std::map<std::uint64_t, const Client*> clients_;  // by id, for CLIENT LIST
+  // CLUSTER SLOTS is asked by every client that refreshes its map, and during
+  // a resharding the reply lists hundreds of ranges: it is rebuilt only when
+  // the slot table or the nodes it names changed (see cluster_slots_reply).
+  struct SlotsReplyCache {
+    bool valid = false;
+    std::uint64_t resets = 0;
+    std::uint64_t version = 0;
+    std::string nodes;  // what the reply says of the nodes: ids, addresses, roles, failures
+    std::string reply;
+  };
+  mutable SlotsReplyCache slots_reply_cache_;
 };
 
 }  // namespace slotsim::node

@@ -68,6 +68,30 @@ std::string Node::cluster_info_reply() const {
 }
 
 std::string Node::cluster_slots_reply() const {
+  // Besides the slot table, the reply depends only on these fields of the
+  // nodes. Texts are length-prefixed, so two different node sets never match.
+  std::string nodes;
+  nodes.reserve(128 * cluster_.nodes().size());
+  auto add_bytes = [&nodes](const auto& value) {
+    nodes.append(reinterpret_cast<const char*>(&value), sizeof value);
+  };
+  auto add_text = [&](std::string_view text) {
+    add_bytes(text.size());
+    nodes += text;
+  };
+  for (const auto& [id, node] : cluster_.nodes()) {
+    add_text(id);
+    add_text(node.ip);
+    add_text(node.primary_id);
+    add_bytes(node.port);
+    nodes += node.primary ? 'p' : 'r';
+    nodes += node.fail ? 'f' : '-';
+  }
+  SlotsReplyCache& cache = slots_reply_cache_;
+  if (cache.valid && cache.resets == cluster_.reset_count() && cache.version == cluster_.slot_map_version() &&
+      cache.nodes == nodes) {
+    return cache.reply;
+  }
   std::vector<std::string> entries;
   // Slots in ascending order, one entry per contiguous range of one owner.
   int slot = 0;
@@ -98,6 +122,7 @@ std::string Node::cluster_slots_reply() const {
   }
   std::string out = reply::array_header(entries.size());
   for (const auto& entry : entries) out += entry;
+  cache = {true, cluster_.reset_count(), cluster_.slot_map_version(), std::move(nodes), out};
   return out;
 }
 

@@ -357,7 +357,8 @@ void Node::replica_link_loop(std::uint64_t generation) {
             feed_replication_stream(raw);
             continue;
           }
-          const std::string name = lowercase(parsed.args[0]);
+          const std::string lowered = lowercase(parsed.args[0]);
+          const std::string_view name = lowered;  // compared as a view: lengths first
           // A transaction applies at once, and the offset moves past it only
           // then: a replica never holds half of one.
           if (name == "multi") {
@@ -488,7 +489,7 @@ bool Node::replica_sync(Connection& conn, std::string& buffer) {
       continue;
     }
     const CommandSpec* spec = find_data_command(lowercase(args[0]));
-    if (spec != nullptr) execute_data_command(*spec, keys_, env_.now(), args, ExpiryMode::ignored);
+    if (spec != nullptr) execute_data_command(*spec, keys_, env_.now(), args, ExpiryMode::ignored, false);
   }
   keys_.take_expired();
   if (config_.appendonly) {
@@ -511,7 +512,8 @@ bool Node::replica_sync(Connection& conn, std::string& buffer) {
 }
 
 void Node::apply_replicated(const Command& command, std::string_view raw) {
-  const std::string name = lowercase(command[0]);
+  const std::string lowered = lowercase(command[0]);
+  const std::string_view name = lowered;  // compared as a view: lengths first
   if (name == "cluster") {
     // Replicated SETSLOT (migration_state_replication = on): the replica
     // applies its primary's migration state.
@@ -532,7 +534,7 @@ void Node::apply_replicated(const Command& command, std::string_view raw) {
     restore_command(command, true);
     if (config_.appendonly) aof_.append(command);
   } else if (const CommandSpec* spec = find_data_command(name)) {
-    execute_data_command(*spec, keys_, env_.now(), command, ExpiryMode::ignored);
+    execute_data_command(*spec, keys_, env_.now(), command, ExpiryMode::ignored, false);
     keys_.take_expired();
     if (config_.appendonly) {
       // A multibulk request parses strictly (canonical lengths only), so its
@@ -545,7 +547,7 @@ void Node::apply_replicated(const Command& command, std::string_view raw) {
       }
     }
   } else {
-    env_.trace("replication_unknown_command", "name=" + name);
+    env_.trace("replication_unknown_command", "name=" + lowered);
   }
   if (!raw.empty()) feed_replication_stream(raw);
 }

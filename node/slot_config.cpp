@@ -32,9 +32,11 @@ void Node::verify_config_with_data() {
   // A replica's data follows its primary's stream; only a primary checks.
   if (!cluster_.myself().primary) return;
   const std::string& me = cluster_.myself_id();
+  // Owners compared by index, not by 40-byte id: this scans every slot.
+  const std::uint16_t my_index = cluster_.find_owner_index(me);
   bool changed = false;
   for (int slot = 0; slot < kSlotCount; ++slot) {
-    if (cluster_.owner(slot) == me || cluster_.importing_from(slot) != nullptr) continue;
+    if (cluster_.owner_index(slot) == my_index || cluster_.importing_from(slot) != nullptr) continue;
     if (keys_.count_in_slot(slot) == 0) continue;
     // Data and config disagree, say an unsynced MIGRATE's deletes were lost in
     // a crash. Redis keeps the keys: it takes an unowned slot, and marks an

@@ -155,7 +155,9 @@ Result<Network::ConnRef> Network::connect(HostId from, const Address& to, Nanos 
   if (next_ephemeral_port_[from] == 0) next_ephemeral_port_[from] = 32768;
   conn->ep[1].host = target->second;
   conn->ep[1].port = to.port;
+  if (conns_.size() <= conn->id) conns_.resize(conn->id + 1);
   conns_[conn->id] = conn;
+  ++open_connections_;
   trace_event("connect", fmt::format("conn={} from={}:{} to={}", conn->id, hosts_[from],
                                      conn->ep[0].port, to.to_string()));
   send_segment(*conn, 0, Segment{Segment::Kind::syn, {}, 0});
@@ -292,9 +294,8 @@ void Network::schedule_pump(Conn& conn, int from_side, Nanos time) {
 }
 
 void Network::pump(std::uint64_t conn_id, int from_side) {
-  auto it = conns_.find(conn_id);
-  if (it == conns_.end()) return;
-  std::shared_ptr<Conn> conn = it->second;  // deliver() may release it from conns_
+  if (find_conn(conn_id) == nullptr) return;
+  std::shared_ptr<Conn> conn = conns_[conn_id];  // deliver() may release it from conns_
   Direction& dir = conn->dir[from_side];
   if (!dir.pump_scheduled || dir.pump_at != scheduler_.now()) return;  // superseded
   dir.pump_scheduled = false;
@@ -337,7 +338,7 @@ void Network::deliver(Conn& conn, int to_side, Segment& segment) {
         return;
       }
       ep.established = true;
-      it->second->backlog.push_back(conns_.at(conn.id));
+      it->second->backlog.push_back(conns_[conn.id]);
       scheduler_.notify_all(it->second->acceptors);
       send_segment(conn, to_side, Segment{Segment::Kind::syn_ack, {}, 0});
       return;
@@ -422,7 +423,10 @@ void Network::release_if_done(Conn& conn) {
   held_.erase({conn.id, 1});
   clogged_.erase({conn.id, 0});
   clogged_.erase({conn.id, 1});
-  conns_.erase(conn.id);
+  if (conns_[conn.id] != nullptr) {
+    --open_connections_;
+    conns_[conn.id] = nullptr;
+  }
 }
 
 // --- faults ---
@@ -430,12 +434,12 @@ void Network::release_if_done(Conn& conn) {
 void Network::resume_held() {
   const Nanos now = scheduler_.now();
   for (auto it = held_.begin(); it != held_.end();) {
-    auto found = conns_.find(it->first);
-    if (found == conns_.end()) {
+    Conn* found = find_conn(it->first);
+    if (found == nullptr) {
       it = held_.erase(it);
       continue;
     }
-    Conn& conn = *found->second;
+    Conn& conn = *found;
     const int side = it->second;
     const HostId from = conn.ep[side].host;
     const HostId to = conn.ep[1 - side].host;
@@ -492,10 +496,10 @@ void Network::heal() {
   // Clogs end too: what waited for them flows from now on.
   const Nanos now = scheduler_.now();
   for (auto [conn_id, side] : std::exchange(clogged_, {})) {
-    auto found = conns_.find(conn_id);
-    if (found == conns_.end()) continue;
-    Direction& dir = found->second->dir[side];
-    if (!dir.held && !dir.queue.empty()) schedule_pump(*found->second, side, std::max(now, dir.queue.front().ready));
+    Conn* found = find_conn(conn_id);
+    if (found == nullptr) continue;
+    Direction& dir = found->dir[side];
+    if (!dir.held && !dir.queue.empty()) schedule_pump(*found, side, std::max(now, dir.queue.front().ready));
   }
 }
 
@@ -518,7 +522,8 @@ void Network::reset_between(std::string_view a, std::string_view b) {
   const HostId x = host_id(a);
   const HostId y = host_id(b);
   std::vector<std::shared_ptr<Conn>> victims;
-  for (auto& [id, conn] : conns_) {
+  for (const auto& conn : conns_) {
+    if (conn == nullptr) continue;
     const HostId h0 = conn->ep[0].host;
     const HostId h1 = conn->ep[1].host;
     if ((h0 == x && h1 == y) || (h0 == y && h1 == x)) victims.push_back(conn);
@@ -534,7 +539,8 @@ void Network::reset_between(std::string_view a, std::string_view b) {
 
 void Network::host_crashed(HostId host) {
   std::vector<std::pair<std::shared_ptr<Conn>, int>> victims;
-  for (auto& [id, conn] : conns_) {
+  for (const auto& conn : conns_) {
+    if (conn == nullptr) continue;
     for (int side = 0; side < 2; ++side) {
       if (conn->ep[side].host == host && !conn->ep[side].reset) victims.emplace_back(conn, side);
     }

@@ -91,7 +91,7 @@ class Network {
   void host_crashed(HostId host);
 
   bool is_blocked(HostId from, HostId to) const;
-  std::size_t open_connections() const { return conns_.size(); }
+  std::size_t open_connections() const { return open_connections_; }
   std::uint64_t segments_delivered() const { return segments_delivered_; }
 
  private:
@@ -132,7 +132,12 @@ class Network {
   NameMap<HostId> host_ids_;
   std::vector<LinkState> links_;  // hosts_.size()^2, row = from
   std::size_t link_stride_ = 0;
-  std::map<std::uint64_t, std::shared_ptr<Conn>> conns_;
+  // Open connections by id (ids count up from 1; a closed one leaves a null):
+  // every segment delivery looks its connection up, and iterating in index
+  // order is iterating in id order.
+  std::vector<std::shared_ptr<Conn>> conns_;
+  std::size_t open_connections_ = 0;
+  Conn* find_conn(std::uint64_t id) const { return id < conns_.size() ? conns_[id].get() : nullptr; }
   std::map<std::pair<HostId, std::uint16_t>, std::shared_ptr<ListenerState>> listeners_;
   std::set<std::pair<std::uint64_t, int>> held_;     // directions waiting for a blocked link
   std::set<std::pair<std::uint64_t, int>> clogged_;  // directions waiting for a clog to end

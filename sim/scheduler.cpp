@@ -71,10 +71,12 @@ Scheduler::~Scheduler() {
 
 void Scheduler::push(Event event) {
   event.seq = next_seq_++;
-  if (event.time == now_ && !event.tracked) {
+  if (event.tracked) {
+    queue_.push(event);
+  } else if (event.time == now_) {
     now_queue_.push_back(event);
   } else {
-    queue_.push(event);
+    soon_.push(event);
   }
 }
 
@@ -324,18 +326,18 @@ void Scheduler::dispatch_resume(const Event& event) {
 }
 
 bool Scheduler::step() {
-  Event event;
-  if (now_head_ != now_queue_.size() && (queue_.empty() || Later{}(queue_.top(), now_queue_[now_head_]))) {
-    event = now_queue_[now_head_++];
-    if (now_head_ == now_queue_.size()) {
+  if (!has_event()) return false;
+  const Event* next = &next_event();
+  const Event event = *next;
+  if (now_head_ != now_queue_.size() && next == &now_queue_[now_head_]) {
+    if (++now_head_ == now_queue_.size()) {
       now_queue_.clear();
       now_head_ = 0;
     }
-  } else if (!queue_.empty()) {
-    event = queue_.top();
-    queue_.pop();
+  } else if (!soon_.empty() && next == &soon_.top()) {
+    soon_.pop();
   } else {
-    return false;
+    queue_.pop();
   }
   if (event.tracked) fibers_[event.target]->has_deadline = false;  // it left the queue
   now_ = event.time;

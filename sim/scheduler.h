@@ -97,7 +97,7 @@ class Scheduler {
   // false then (replay stops at the first event that differs).
   bool run_until(Nanos time, const std::function<bool()>& halt);
   void run_while(const std::function<bool()>& keep_going);
-  bool idle() const { return queue_.empty() && now_head_ == now_queue_.size(); }
+  bool idle() const { return queue_.empty() && soon_.empty() && now_head_ == now_queue_.size(); }
 
  private:
   enum class EventKind : std::uint8_t { resume, callback };
@@ -155,8 +155,12 @@ class Scheduler {
   std::uint64_t next_seq_ = 0;
   std::uint64_t dispatched_ = 0;
   std::uint64_t next_spawn_order_ = 0;
-  // A 4-ary min-heap by (time, seq): half the levels of a binary heap, and
-  // (time, seq) is a total order, so events leave in exactly the same order.
+  // Pending events live in three queues, and the next event is the earliest
+  // by (time, seq) of their fronts; (time, seq) is a total order, so events
+  // leave in exactly that order whichever queue holds them.
+  //
+  // Tracked deadlines: a 4-ary min-heap (half the levels of a binary heap)
+  // that can drop a deadline from the middle when its fiber wakes otherwise.
   class EventQueue {
    public:
     // Where a tracked event sits in the heap, by fiber (see Event::tracked).
@@ -217,14 +221,39 @@ class Scheduler {
     std::vector<Event> heap_;
   };
   EventQueue queue_;
-  // Events due at the current instant (wake-ups, yields, at(now)) skip the
-  // heap: pushed at now_ they come after every queued event of now_ (a larger
-  // seq) and before every later one, so a FIFO beside the heap keeps the
-  // (time, seq) order exactly. Tracked deadlines always go to the heap.
+  // Other future events (network deliveries, timers): sorted latest first, so
+  // the next one is at the back. Most are due soon and go in near the back:
+  // a binary search and a short move, where a heap would sift on every pop.
+  class SortedQueue {
+   public:
+    bool empty() const { return events_.empty(); }
+    const Event& top() const { return events_.back(); }
+    void push(const Event& event) {
+      events_.insert(std::partition_point(events_.begin(), events_.end(),
+                                          [&](const Event& queued) { return Later{}(queued, event); }),
+                     event);
+    }
+    void pop() { events_.pop_back(); }
+
+   private:
+    std::vector<Event> events_;
+  };
+  SortedQueue soon_;
+  // Events due at the current instant (wake-ups, yields, at(now)) skip both:
+  // pushed at now_ they come after every queued event of now_ (a larger seq)
+  // and before every later one, so a FIFO keeps the (time, seq) order exactly.
+  // Tracked deadlines always go to the heap.
   std::vector<Event> now_queue_;
   std::size_t now_head_ = 0;
-  bool has_event() const { return now_head_ != now_queue_.size() || !queue_.empty(); }
-  Nanos next_time() const { return now_head_ != now_queue_.size() ? now_queue_[now_head_].time : queue_.top().time; }
+  bool has_event() const { return now_head_ != now_queue_.size() || !soon_.empty() || !queue_.empty(); }
+  // The earliest pending event; has_event() must be true.
+  const Event& next_event() const {
+    const Event* next = now_head_ != now_queue_.size() ? &now_queue_[now_head_] : nullptr;
+    if (!soon_.empty() && (next == nullptr || Later{}(*next, soon_.top()))) next = &soon_.top();
+    if (!queue_.empty() && (next == nullptr || Later{}(*next, queue_.top()))) next = &queue_.top();
+    return *next;
+  }
+  Nanos next_time() const { return next_event().time; }
   std::vector<std::function<void()>> callbacks_;
   std::vector<std::uint32_t> free_callbacks_;
   std::vector<std::unique_ptr<Fiber>> fibers_;
