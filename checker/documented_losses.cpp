@@ -76,6 +76,8 @@ std::set<std::size_t> documented_losses(const std::vector<Operation>& operations
                                         const std::vector<Promotion>& promotions,
                                         const std::vector<KeyMove>& moves, const std::vector<AofLoss>& aof_losses) {
   std::set<std::size_t> excused;
+  // A read a deposed primary answered shows its own stale copy, not whether the write was already gone.
+  const std::set<std::size_t> stale = deposed_reads(operations, acks, promotions);
   for (const Operation& op : operations) {
     if (!op.is_ok() || (op.f != Function::append && op.f != Function::write)) continue;
     auto ack = acks.find(op.id);
@@ -104,6 +106,7 @@ std::set<std::size_t> documented_losses(const std::vector<Operation>& operations
     bool seen_missing_early = false;
     for (const Operation& read : operations) {
       if (read.f != Function::read || !read.is_ok() || read.key != op.key || !read.result.is_list()) continue;
+      if (stale.count(read.id) != 0) continue;
       if (read.invoke_ns <= op.complete_ns || read.complete_ns >= lost_at) continue;
       const auto& items = read.result.items();
       if (std::find(items.begin(), items.end(), op.argument) == items.end()) seen_missing_early = true;

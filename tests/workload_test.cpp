@@ -775,6 +775,13 @@ TEST_CASE("rule D1 forgives a loss only through the promotion that ended the wri
   // A read between the ack and the promotion already lacked it: not the failover's doing.
   ops.push_back(op(3, Function::read, Outcome::ok, 20, 30, {}, list({1})));
   CHECK(checker::check_list_append_with_failovers(ops, acks, {behind}).verdict == checker::Verdict::invalid);
+  // Unless a deposed primary answered that read (Q, replaced at 12): it showed its own stale copy.
+  auto deposed = acks;
+  deposed[3] = {"Q", 0, 28, 0};
+  checker::Promotion q_replaced{12, "Q", "T", "T", 0, 0, 0, "", {}};
+  CHECK(checker::check_list_append_with_failovers(ops, deposed, {behind}).verdict == checker::Verdict::invalid);
+  CHECK(checker::check_list_append_with_failovers(ops, deposed, {q_replaced, behind}).verdict ==
+        checker::Verdict::valid);
 }
 
 TEST_CASE("S4 fires when a node hands a slot to an owner that is not newer, unless an operator did it", "[workload]") {
