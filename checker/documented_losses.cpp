@@ -116,37 +116,39 @@ std::set<std::size_t> documented_losses(const std::vector<Operation>& operations
   return excused;
 }
 
-std::map<std::string, Nanos> split_keys(const std::vector<Promotion>& promotions, const std::vector<KeyMove>& moves,
+std::map<std::string, Split> split_keys(const std::vector<Promotion>& promotions, const std::vector<KeyMove>& moves,
                                         const std::vector<Operation>& operations,
                                         const std::map<std::size_t, WriteAck>& acks, const SlotOf& slot_of,
                                         const std::vector<AofLoss>& aof_losses) {
-  std::map<std::string, Nanos> split;
-  auto split_at = [&split](const std::string& key, Nanos time) {
-    auto [it, fresh] = split.emplace(key, time);
-    if (!fresh) it->second = std::min(it->second, time);
+  std::map<std::string, Split> split;
+  auto split_at = [&split](const std::string& key, Nanos writes_from, Nanos reads_from) {
+    auto [it, fresh] = split.emplace(key, Split{writes_from, reads_from});
+    if (fresh) return;
+    it->second.writes_from = std::min(it->second.writes_from, writes_from);
+    it->second.reads_from = std::min(it->second.reads_from, reads_from);
   };
   for (const KeyMove& move : moves) {
     if (!move.departed) continue;
-    if (tail_lost(aof_losses, move.node_id, move.time) != nullptr) {
-      split_at(move.key, move.time);
+    if (const AofLoss* crash = tail_lost(aof_losses, move.node_id, move.time)) {
+      split_at(move.key, move.time, crash->crash_time);
       continue;
     }
     const Promotion* p = term_ending_promotion(promotions, move.node_id, move.time, move.offset, 0);
     if (p == nullptr || move.history == 0 || p->winner_history != move.history) continue;
-    split_at(move.key, move.time);
+    split_at(move.key, move.time, std::max(p->time, move.time));
   }
   if (!slot_of) return split;
   for (const Promotion& p : promotions) {
     for (const LostMigration& lost : p.migrations_lost) {
       for (const KeyMove& move : moves) {
         if (!move.departed && move.node_id == lost.target_id && move.time >= lost.since && slot_of(move.key) == lost.slot) {
-          split_at(move.key, move.time);
+          split_at(move.key, move.time, std::max(p.time, move.time));
         }
       }
       for (const Operation& op : operations) {
         auto ack = acks.find(op.id);
         if (ack == acks.end() || ack->second.node_id != lost.target_id || ack->second.time < lost.since) continue;
-        if (slot_of(op.key) == lost.slot) split_at(op.key, ack->second.time);
+        if (slot_of(op.key) == lost.slot) split_at(op.key, ack->second.time, std::max(p.time, ack->second.time));
       }
     }
   }
@@ -163,10 +165,11 @@ CheckResult check_list_append_with_failovers(const std::vector<Operation>& opera
   if (strict.verdict == Verdict::valid) return strict;
   const std::set<std::size_t> excused = documented_losses(operations, acks, promotions, moves, aof_losses);
   const std::set<std::size_t> stale = deposed_reads(operations, acks, promotions);
-  const std::map<std::string, Nanos> split = split_keys(promotions, moves, operations, acks, slot_of, aof_losses);
+  const std::map<std::string, Split> split = split_keys(promotions, moves, operations, acks, slot_of, aof_losses);
   auto on_split_key = [&split](const Operation& op) {
     auto it = split.find(op.key);
-    return op.is_ok() && it != split.end() && op.complete_ns >= it->second;
+    if (!op.is_ok() || it == split.end()) return false;
+    return op.complete_ns >= (op.f == Function::read ? it->second.reads_from : it->second.writes_from);
   };
   std::size_t split_ops = 0;
   for (const Operation& op : operations) split_ops += on_split_key(op) ? 1 : 0;

@@ -100,10 +100,17 @@ struct AofLoss {
 // then the split keys are those of its slot that the target held since, by
 // RESTORE or by acknowledging a write (new keys go there through ASK).
 using SlotOf = std::function<int(const std::string& key)>;
+// Writes on a split key may be lost from when the second copy began; reads
+// may see either copy only from the event that split it (the failover, the
+// crash): before that they are still checked.
+struct Split {
+  Nanos writes_from = 0;
+  Nanos reads_from = 0;
+};
 // With `aof_losses`, also keys whose DEL the source lost with its AOF's
 // unsynced tail (it restarted with the key; for the history only: L4 must
 // still see such keys, which a dirty slot's cleanup has to remove).
-std::map<std::string, Nanos> split_keys(const std::vector<Promotion>& promotions, const std::vector<KeyMove>& moves,
+std::map<std::string, Split> split_keys(const std::vector<Promotion>& promotions, const std::vector<KeyMove>& moves,
                                         const std::vector<Operation>& operations = {},
                                         const std::map<std::size_t, WriteAck>& acks = {}, const SlotOf& slot_of = {},
                                         const std::vector<AofLoss>& aof_losses = {});

@@ -1,5 +1,7 @@
 #include "cluster/promotion_tracker.h"
 
+#include <algorithm>
+
 #include "checker/online_invariants.h"
 
 namespace slotsim::cluster {
@@ -87,7 +89,13 @@ void PromotionTracker::on_event(Nanos time, const std::string& process, const st
     // as in a failover the other way. Recorded as one, so D1 can excuse them.
     // (The bug old-primary-wins-collision lets the one with less data win: not recorded.)
     const std::uint64_t offset = std::stoull(checker::trace_field(detail, "offset"));
-    if (offset >= std::stoull(checker::trace_field(detail, "peer_offset"))) {
+    // Only that shape: the other must be the replica that replaced this node.
+    const std::string other = checker::trace_field(detail, "with");
+    const std::string& me = cluster_.node_id(process);
+    const bool replaced_me = std::any_of(promotions_.begin(), promotions_.end(), [&](const checker::Promotion& p) {
+      return p.winner_id == other && p.old_primary_id == me;
+    });
+    if (replaced_me && offset >= std::stoull(checker::trace_field(detail, "peer_offset"))) {
       checker::Promotion p;
       p.time = time;
       p.winner = process;

@@ -292,12 +292,19 @@ TEST_CASE("PromotionTracker records a collision the node with more data won as a
   Shards s;
   auto& c = s.c;
   const std::string n3 = c.node_id("n3");
-  auto collide = [&](const std::string& shared, int offset, int peer_offset) {
+  // n3 replaced n1 (a failover), then n1 returned and collided with it.
+  auto collide = [&](const std::string& shared, int offset, int peer_offset, bool replaced = true) {
     cluster::PromotionTracker tracker(c);
+    if (replaced) {
+      tracker.on_event(seconds(9), "n3", "promoted",
+                       "old_primary=" + c.node_id("n1") + " config_epoch=9 offset=10 migrating=0 importing=0");
+    }
     tracker.on_event(seconds(10), "n1", "epoch_collision",
                      "with=" + n3 + " config_epoch=9 shared=" + shared + " offset=" + std::to_string(offset) +
                          " peer_offset=" + std::to_string(peer_offset));
-    return tracker.promotions();
+    auto found = tracker.promotions();
+    if (replaced) found.erase(found.begin());
+    return found;
   };
   const auto won = collide("1", 100, 50);
   REQUIRE(won.size() == 1);
@@ -305,6 +312,8 @@ TEST_CASE("PromotionTracker records a collision the node with more data won as a
   CHECK(won[0].winner == "n1");
   CHECK(won[0].winner_offset == 100);
   CHECK(won[0].winner_history == checker::history_tag(c.node("n1")->replication().replid));
+  // Only a collision with the replica that replaced it.
+  CHECK(collide("1", 100, 50, false).empty());
   // The one with less data winning is the bug old-primary-wins-collision: nothing excuses its losses.
   CHECK(collide("1", 40, 50).empty());
   // Two primaries of different slots: nobody lost anything.
