@@ -17,6 +17,16 @@ std::string trace_field(const std::string& detail, const std::string& key) {
   return "";
 }
 
+std::vector<std::string> trace_list(const std::string& value) {
+  std::vector<std::string> items;
+  for (std::size_t start = 0; start < value.size();) {
+    const std::size_t end = std::min(value.find(',', start), value.size());
+    if (end > start) items.push_back(value.substr(start, end - start));
+    start = end + 1;
+  }
+  return items;
+}
+
 void OnlineInvariants::report(std::string invariant, Nanos time, std::string detail,
                               std::vector<std::uint64_t> events) {
   // One report per distinct finding: a two-owner state lasts many snapshots.

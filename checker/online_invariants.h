@@ -119,5 +119,7 @@ class OnlineInvariants {
 
 // The value of key=value in a trace detail, or "" (shared by trace readers).
 std::string trace_field(const std::string& detail, const std::string& key);
+// A comma-separated value ("a,b,c") as its non-empty items.
+std::vector<std::string> trace_list(const std::string& value);
 
 }  // namespace slotsim::checker

@@ -128,17 +128,12 @@ InvariantMonitor::InvariantMonitor(SimCluster& cluster, Nanos period)
     }
     if (e.kind == "slots_taken_unclaimed") {
       // slots=A-B,C
-      const std::string ranges = checker::trace_field(e.detail, "slots");
       std::set<int>& slots = (*rebinds)[cluster.node_id(e.process)];
-      std::size_t from = 0;
-      while (from < ranges.size()) {
-        const std::size_t comma = std::min(ranges.find(',', from), ranges.size());
-        const std::string range = ranges.substr(from, comma - from);
+      for (const std::string& range : checker::trace_list(checker::trace_field(e.detail, "slots"))) {
         const std::size_t dash = range.find('-');
         const int first = std::stoi(range.substr(0, dash));
         const int last = dash == std::string::npos ? first : std::stoi(range.substr(dash + 1));
         for (int slot = first; slot <= last; ++slot) slots.insert(slot);
-        from = comma + 1;
       }
     }
     invariants->on_event(e.time, e.process, e.kind, e.detail, e.index);

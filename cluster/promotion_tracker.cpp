@@ -13,13 +13,7 @@ void PromotionTracker::on_event(Nanos time, const std::string& process, const st
     const std::string action = checker::trace_field(detail, "action");
     if (action == "heal") return;  // it only undoes; last_fault_ covers what it releases
     if (action == "partition" || action == "clock_skew") all_touched_ = true;
-    std::string nodes = checker::trace_field(detail, "node");
-    for (std::size_t start = 0; start < nodes.size();) {
-      std::size_t end = nodes.find(',', start);
-      if (end == std::string::npos) end = nodes.size();
-      touched_.insert(nodes.substr(start, end - start));
-      start = end + 1;
-    }
+    for (std::string& node : checker::trace_list(checker::trace_field(detail, "node"))) touched_.insert(std::move(node));
   } else if (kind == "election_scheduled") {
     Candidacy& c = candidacies_[process];
     c = Candidacy{};
@@ -59,14 +53,9 @@ void PromotionTracker::on_event(Nanos time, const std::string& process, const st
     if (action == "migrating") {
       OpenMigration& m = open[slot];
       m = {{checker::trace_field(detail, "node")}, time, {}};
-      const std::string online = checker::trace_field(detail, "online");
       // "n4:6379,n7:6379": a simulated node's host is its name.
-      std::size_t from = 0;
-      while (from < online.size()) {
-        const std::size_t comma = std::min(online.find(',', from), online.size());
-        const std::string address = online.substr(from, comma - from);
+      for (const std::string& address : checker::trace_list(checker::trace_field(detail, "online"))) {
         m.informed.insert(address.substr(0, address.find(':')));
-        from = comma + 1;
       }
     } else if (action == "stable" || action == "node") {
       open.erase(slot);

@@ -108,25 +108,22 @@ TEST_CASE("a primary seen turning replica in its own shard keeps its slots from 
   c.world().pause(c.process("n3"));
   c.world().pause(c.process("n6"));
 
-  node::bus::Message turned;  // n3: "I am a replica of n6", carrying n6's epoch and slots
-  turned.type = node::bus::MessageType::pong;
-  turned.sender = n3_id;
-  turned.ip = "n3";
-  turned.port = 6379;
-  turned.cport = 16379;
-  turned.current_epoch = 4;
-  turned.config_epoch = 4;
+  auto pong_from = [&](const std::string& name, std::uint64_t current_epoch, std::uint64_t config_epoch) {
+    node::bus::Message m;
+    m.type = node::bus::MessageType::pong;
+    m.sender = c.node_id(name);
+    m.ip = name;
+    m.port = 6379;
+    m.cport = 16379;
+    m.current_epoch = current_epoch;
+    m.config_epoch = config_epoch;
+    return m;
+  };
+  node::bus::Message turned = pong_from("n3", 4, 4);  // n3: "I am a replica of n6", carrying n6's epoch and slots
   turned.slots = n3_slots;
   turned.primary_id = n6_id;
   turned.flags = node::bus::node_flag::replica;
-  node::bus::Message stale;  // n1 claims n3's slots with its own, older epoch
-  stale.type = node::bus::MessageType::pong;
-  stale.sender = n1_id;
-  stale.ip = "n1";
-  stale.port = 6379;
-  stale.cport = 16379;
-  stale.current_epoch = 3;
-  stale.config_epoch = 1;
+  node::bus::Message stale = pong_from("n1", 3, 1);  // n1 claims n3's slots with its own, older epoch
   stale.slots = n1_slots;
   for (std::size_t w = 0; w < node::SlotBitmap::kWords; ++w) stale.slots.set_bits(w, n3_slots.word(w));
   stale.flags = node::bus::node_flag::master;
