@@ -22,9 +22,16 @@ const Promotion* term_ending_promotion(const std::vector<Promotion>& promotions,
   for (const Promotion& p : promotions) {
     if (p.time < term_start || p.old_primary_id != holder) continue;
     // A write in a history the winner never followed (the holder restarted
-    // since) is one it lacked, whatever the offsets say; so did its siblings.
+    // since) is one it lacked, whatever the offsets say.
     const bool other_history = history != 0 && p.winner_history != 0 && history != p.winner_history;
-    if (other_history || (p.winner_offset < offset && p.untouched_sibling_offset < offset)) return &p;
+    if (!other_history && p.winner_offset >= offset) continue;
+    // Unless a sibling held it that Redis ranks first (a larger raw offset):
+    // then it was lost without need. Its offset says so only in the write's
+    // history (the winner's, for a RESTORE's offset, whose history is unknown).
+    const std::uint64_t write_history = history != 0 ? history : p.winner_history;
+    const bool sibling_held = p.untouched_sibling_history == write_history && p.untouched_sibling_offset >= offset &&
+                              p.untouched_sibling_offset > p.winner_offset;
+    if (!sibling_held) return &p;
   }
   return nullptr;
 }
@@ -130,7 +137,7 @@ std::map<std::string, Split> split_keys(const std::vector<Promotion>& promotions
   for (const KeyMove& move : moves) {
     if (!move.departed) continue;
     if (const AofLoss* crash = tail_lost(aof_losses, move.node_id, move.time)) {
-      split_at(move.key, move.time, crash->crash_time);
+      if (crash->returned_keys.count(move.key) != 0) split_at(move.key, move.time, crash->crash_time);
       continue;
     }
     const Promotion* p = term_ending_promotion(promotions, move.node_id, move.time, move.offset, 0);

@@ -62,6 +62,7 @@ struct Promotion {
   // first, so a write such a sibling held was lost without need: not excused.
   std::uint64_t untouched_sibling_offset = 0;
   std::string untouched_sibling;  // its name
+  std::uint64_t untouched_sibling_history = 0;  // the history its offset counts in (history_tag)
   std::vector<LostMigration> migrations_lost;
 };
 
@@ -86,6 +87,10 @@ struct AofLoss {
   std::string node_id;
   Nanos unsynced_since = 0;  // its last fsync before the crash (or its start)
   Nanos crash_time = 0;
+  // Keys it had migrated away within the lost tail that it held again when it
+  // restarted (its DEL was lost): only these are split (split_keys).
+  std::set<std::string> returned_keys;
+  bool restart_seen = false;  // returned_keys was filled (at its restart)
 };
 
 // Keys MIGRATE left in two shards: the source's DEL was lost with a failover
@@ -108,7 +113,7 @@ struct Split {
   Nanos reads_from = 0;
 };
 // With `aof_losses`, also keys whose DEL the source lost with its AOF's
-// unsynced tail (it restarted with the key; for the history only: L4 must
+// unsynced tail (it restarted with the key, AofLoss::returned_keys; for the history only: L4 must
 // still see such keys, which a dirty slot's cleanup has to remove).
 std::map<std::string, Split> split_keys(const std::vector<Promotion>& promotions, const std::vector<KeyMove>& moves,
                                         const std::vector<Operation>& operations = {},

@@ -106,7 +106,13 @@ void OnlineInvariants::observe(Nanos time, const std::vector<NodeView>& nodes, s
       continue;
     }
     const Nanos since = minority_since_.emplace(view.name, time).first->second;
-    if (view.serving && time - since > minority_bound_) {
+    Nanos bound = minority_bound_;
+    if (auto jumps = clock_set_back_.find(view.name); jumps != clock_set_back_.end()) {
+      for (const auto& [when, by] : jumps->second) {
+        if (when >= since - minority_bound_) bound += by;
+      }
+    }
+    if (view.serving && time - since > bound) {
       report("S5", time, view.name + " still serves its slots " + std::to_string((time - since) / 1'000'000) +
                              " ms after losing the majority of primaries (cut off since " +
                              std::to_string(since / 1'000'000) + " ms)",
@@ -151,6 +157,11 @@ void OnlineInvariants::on_event(Nanos time, const std::string& process, const st
     // now: a cut-off primary hears from its peers (however stale) and Redis
     // rightly restarts its failure detection. The S5 clock restarts too.
     for (auto& [name, since] : minority_since_) since = time;
+  } else if (process == "sim" && kind == "clock") {
+    const std::string jump = trace_field(detail, "jump");
+    if (!jump.empty() && jump[0] == '-') {
+      clock_set_back_[trace_field(detail, "process")].emplace_back(time, std::stoll(jump.substr(1)));
+    }
   } else if (kind == "vote_granted") {
     const std::string epoch = trace_field(detail, "epoch");
     auto [it, fresh] = votes_.emplace(std::make_pair(process, epoch), index);

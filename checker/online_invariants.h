@@ -18,6 +18,8 @@
 //       node_timeout: a ping may go out node_timeout / 2 after the cut, and
 //       PFAIL needs node_timeout more). A heal or a resume restarts the
 //       clock: the data they release counts as contact, as it does for Redis.
+//       A clock set back (trace: clock jump<0) within the bound before the
+//       cut or during it adds its size: Redis times failures on its own clock.
 //   S6  a node marks another FAIL only on reports (its own opinion included)
 //       from a quorum of primaries that own slots (trace: node_fail from=);
 //       primaries without slots have no say (valkey#634). Lenient: a reporter
@@ -111,6 +113,7 @@ class OnlineInvariants {
   std::map<std::string, SlotTable> tables_;          // by node name: its last slot table
   std::set<std::string> operator_changed_;           // nodes that ran SETSLOT/ADDSLOTS/DELSLOTS since
   std::map<std::string, Nanos> minority_since_;                  // by node name
+  std::map<std::string, std::vector<std::pair<Nanos, Nanos>>> clock_set_back_;  // name -> (when, by how much)
   std::set<std::string> seen_ids_, slot_owner_ids_;              // S6: every id seen, and those seen owning slots
   std::map<std::string, std::string> id_of_name_;                // S6: node name -> id, from snapshots
   std::vector<Violation> violations_;

@@ -81,9 +81,9 @@ std::vector<checker::Violation> check_convergence(SimCluster& cluster, const Str
     if (n == nullptr) continue;
     const auto& me = n->cluster().myself();
     const std::string serves = me.primary ? me.id : me.primary_id;
-    auto rebound = [&](const std::string& id, int slot) {
+    auto rebound = [&](const std::string& id, const std::string& key) {
       auto it = excused.unclaimed_rebinds.find(id);
-      return it != excused.unclaimed_rebinds.end() && it->second.count(slot) != 0;
+      return it != excused.unclaimed_rebinds.end() && it->second.count(key) != 0;
     };
     std::string stranded;
     n->keyspace().for_each([&](const std::string& key, const node::Value&) {
@@ -93,7 +93,7 @@ std::vector<checker::Violation> check_convergence(SimCluster& cluster, const Str
       // Up the replication chain (a replica may follow another replica).
       const node::ClusterNode* link = &me;
       for (int hops = 0; link != nullptr && hops < 8; ++hops) {
-        if (rebound(link->id, slot)) return;
+        if (rebound(link->id, key)) return;
         link = link->primary ? nullptr : map.find(link->primary_id);
       }
       stranded = key;

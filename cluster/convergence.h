@@ -23,10 +23,11 @@ namespace slotsim::cluster {
 struct StrandedKeyCauses {
   // Keys a failover left in two shards (checker::split_keys): MIGRATE is not atomic.
   std::set<std::string> split_keys;
-  // Slots a node rebound to another claim because their owner stopped
-  // claiming them (slots_taken_unclaimed, redis#12344), by node id: keys of
-  // such a slot its shard held stay there, as in Valkey.
-  std::map<std::string, std::set<int>> unclaimed_rebinds;
+  // Keys a node held in slots it rebound to another claim because their owner
+  // stopped claiming them (slots_taken_unclaimed, redis#12344), by node id, as
+  // of the rebind: they stay in its shard, as in Valkey. A key that arrives
+  // later is not excused.
+  std::map<std::string, std::set<std::string>> unclaimed_rebinds;
 };
 
 std::vector<checker::Violation> check_convergence(SimCluster& cluster, const StrandedKeyCauses& excused = {});

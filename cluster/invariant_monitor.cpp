@@ -1,5 +1,6 @@
 #include "cluster/invariant_monitor.h"
 
+#include <algorithm>
 #include <string_view>
 
 namespace slotsim::cluster {
@@ -96,7 +97,7 @@ InvariantMonitor::InvariantMonitor(SimCluster& cluster, Nanos period)
           cluster.options().node.node_timeout * 3 / 2 * 11 / 10 + ms(200) + period)),
       promotions_(std::make_shared<PromotionTracker>(cluster)),
       moves_(std::make_shared<std::vector<checker::KeyMove>>()),
-      rebinds_(std::make_shared<std::map<std::string, std::set<int>>>()), aof_(std::make_shared<AofWatch>()),
+      rebinds_(std::make_shared<std::map<std::string, std::set<std::string>>>()), aof_(std::make_shared<AofWatch>()),
       alive_(std::make_shared<bool>(true)) {
   auto invariants = invariants_;
   auto promotions = promotions_;
@@ -117,6 +118,26 @@ InvariantMonitor::InvariantMonitor(SimCluster& cluster, Nanos period)
     if (e.kind == "aof_loaded") {
       if (checker::trace_field(e.detail, "appendfsync") != "always") aof->last_sync[e.process] = e.time;
       else aof->last_sync.erase(e.process);
+      // Which keys migrated away in a lost tail came back with it: the node is
+      // still being built (this event is its constructor's), so look right after.
+      const std::string id = cluster.node_id(e.process);
+      auto loss = std::find_if(aof->losses.rbegin(), aof->losses.rend(),
+                               [&](const checker::AofLoss& l) { return l.node_id == id; });
+      if (loss != aof->losses.rend() && !loss->restart_seen) {
+        loss->restart_seen = true;
+        const std::size_t index = static_cast<std::size_t>(aof->losses.rend() - loss - 1);
+        cluster.world().scheduler().at(e.time, [aof, moves, alive, index, name = e.process, &cluster] {
+          const node::Node* back = cluster.node(name);
+          if (!*alive || back == nullptr) return;
+          checker::AofLoss& l = aof->losses[index];
+          for (const checker::KeyMove& m : *moves) {
+            if (m.departed && m.node_id == l.node_id && m.time >= l.unsynced_since && m.time <= l.crash_time &&
+                back->keyspace().peek(m.key) != nullptr) {
+              l.returned_keys.insert(m.key);
+            }
+          }
+        });
+      }
     } else if (e.kind == "aof_synced") {
       if (auto it = aof->last_sync.find(e.process); it != aof->last_sync.end()) it->second = e.time;
     } else if (e.kind == "crash") {
@@ -127,13 +148,19 @@ InvariantMonitor::InvariantMonitor(SimCluster& cluster, Nanos period)
       }
     }
     if (e.kind == "slots_taken_unclaimed") {
-      // slots=A-B,C
-      std::set<int>& slots = (*rebinds)[cluster.node_id(e.process)];
+      // slots=A-B,C: the keys of those the node holds now stay behind, and only those.
+      std::set<int> slots;
       for (const std::string& range : checker::trace_list(checker::trace_field(e.detail, "slots"))) {
         const std::size_t dash = range.find('-');
         const int first = std::stoi(range.substr(0, dash));
         const int last = dash == std::string::npos ? first : std::stoi(range.substr(dash + 1));
         for (int slot = first; slot <= last; ++slot) slots.insert(slot);
+      }
+      if (const node::Node* holder = cluster.node(e.process)) {
+        std::set<std::string>& keys = (*rebinds)[cluster.node_id(e.process)];
+        holder->keyspace().for_each([&](const std::string& key, const node::Value&) {
+          if (slots.count(node::key_hash_slot(key)) != 0) keys.insert(key);
+        });
       }
     }
     invariants->on_event(e.time, e.process, e.kind, e.detail, e.index);

@@ -34,9 +34,9 @@ class InvariantMonitor {
   // Every key that a RESTORE (MIGRATE) brought to a primary, and every
   // source's DEL of one, for rule D1.
   const std::vector<checker::KeyMove>& key_moves() const { return *moves_; }
-  // Slots each node rebound because their owner stopped claiming them
-  // (slots_taken_unclaimed), by node id, for rule L4.
-  const std::map<std::string, std::set<int>>& unclaimed_rebinds() const { return *rebinds_; }
+  // Keys each node held, by node id, in slots it rebound because their owner
+  // stopped claiming them (slots_taken_unclaimed), at that moment, for rule L4.
+  const std::map<std::string, std::set<std::string>>& unclaimed_rebinds() const { return *rebinds_; }
   // Crashes that lost an unsynced AOF tail (appendfsync everysec or no), for rule D1.
   const std::vector<checker::AofLoss>& aof_losses() const { return aof_->losses; }
 
@@ -48,7 +48,7 @@ class InvariantMonitor {
   std::shared_ptr<checker::OnlineInvariants> invariants_;
   std::shared_ptr<PromotionTracker> promotions_;
   std::shared_ptr<std::vector<checker::KeyMove>> moves_;
-  std::shared_ptr<std::map<std::string, std::set<int>>> rebinds_;
+  std::shared_ptr<std::map<std::string, std::set<std::string>>> rebinds_;
   struct AofWatch {
     std::map<std::string, Nanos> last_sync;  // by node name, for nodes whose AOF a crash can cut short
     std::vector<checker::AofLoss> losses;

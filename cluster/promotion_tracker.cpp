@@ -9,21 +9,51 @@ namespace slotsim::cluster {
 void PromotionTracker::on_event(Nanos time, const std::string& process, const std::string& kind,
                                 const std::string& detail) {
   if (kind == "fault") {
-    last_fault_ = time;
     const std::string action = checker::trace_field(detail, "action");
-    if (action == "heal") return;  // it only undoes; last_fault_ covers what it releases
-    if (action == "partition" || action == "clock_skew") all_touched_ = true;
-    for (std::string& node : checker::trace_list(checker::trace_field(detail, "node"))) touched_.insert(std::move(node));
+    // A reset link reconnects within a cron tick, and a slow one (a LAN
+    // latency times at most 50) still carries the pong each candidate
+    // broadcasts to its siblings well within the election's 500 ms delay:
+    // neither changes who ranks first.
+    if (action == "reset" || action == "slow") return;
+    last_fault_ = time;
+    if (action == "heal") partitioned_ = false;
+    if (action == "partition" || action == "isolate") partitioned_ = true;
+    // Links cut or restored, or timing changed: every node's view may lag.
+    if (action == "partition" || action == "isolate" || action == "heal" || action == "clock_skew") {
+      last_global_fault_ = time;
+    }
+    const bool skew_off = checker::trace_field(detail, "offset") == "0" && checker::trace_field(detail, "drift_ppm") == "0";
+    for (std::string& node : checker::trace_list(checker::trace_field(detail, "node"))) {
+      last_fault_of_[node] = time;
+      if (action == "clock_skew") {
+        if (skew_off) skewed_.erase(node);
+        else skewed_.insert(node);
+      } else if (action == "crash" || action == "pause") {
+        node_faults_until_[node] = kForever;
+      } else if (action == "restart" || action == "resume") {
+        node_faults_until_.erase(node);
+      } else if (action == "clog") {
+        const std::string until = checker::trace_field(detail, "until");
+        Nanos& end = node_faults_until_[node];
+        end = std::max(end, until.empty() ? kForever : static_cast<Nanos>(std::stoll(until)));
+      }
+    }
   } else if (kind == "election_scheduled") {
     Candidacy& c = candidacies_[process];
     c = Candidacy{};
     c.scheduled = time;
     const node::Node* me = cluster_.node(process);
-    if (me == nullptr || all_touched_) return;
+    // Offsets travel in pings: give them a node timeout after a fault that
+    // touched everyone, the candidate, or (below) the sibling. The old
+    // primary's own crash, which starts the election, is no reason.
+    const Nanos settle_from = time - cluster_.options().node.node_timeout;
+    if (me == nullptr || partitioned_ || !skewed_.empty() || last_global_fault_ >= settle_from ||
+        touched(process, time, settle_from)) {
+      return;
+    }
     const std::string& primary = me->cluster().myself().primary_id;
-    c.own_history = checker::history_tag(me->replication().replid);
     for (const std::string& name : cluster_.names()) {
-      if (name == process || touched_.count(name) != 0) continue;
+      if (name == process || touched(name, time, settle_from)) continue;
       const node::Node* sibling = cluster_.node(name);
       if (sibling == nullptr || sibling->cluster().myself().primary ||
           sibling->cluster().myself().primary_id != primary) {
@@ -111,11 +141,14 @@ void PromotionTracker::on_event(Nanos time, const std::string& process, const st
     // restarted primary streams again and a sibling may pull ahead after the
     // ranks were fixed).
     const bool automatic = !c.automatic_epoch.empty() && c.automatic_epoch == checker::trace_field(detail, "config_epoch");
-    // And only offsets in the history the candidate followed compare with its own.
-    const bool comparable = !c.resynced && c.best_history == c.own_history;
-    if (automatic && comparable && !all_touched_ && last_fault_ < c.scheduled) {
+    // Redis ranks by raw offsets, whatever history they count in (a replica
+    // that restarted and never synced since has its own): the sibling's is
+    // kept with its history, and rule D1 compares it with a write's only in
+    // that history. A full sync since the scheduling restarted the offsets.
+    if (automatic && !c.resynced && last_fault_ < c.scheduled) {
       p.untouched_sibling_offset = c.best_offset;
       p.untouched_sibling = c.best_sibling;
+      p.untouched_sibling_history = c.best_history;
     }
     // Migrations of the old primary the winner lacks because it was offline
     // when they began (one it was sent, it has, or the protocol failed).
@@ -135,6 +168,13 @@ void PromotionTracker::on_event(Nanos time, const std::string& process, const st
     inherited_.erase(p.winner_id);
     promotions_.push_back(std::move(p));
   }
+}
+
+bool PromotionTracker::touched(const std::string& name, Nanos time, Nanos since) const {
+  const auto in_force = node_faults_until_.find(name);
+  if (in_force != node_faults_until_.end() && in_force->second > time) return true;
+  const auto last = last_fault_of_.find(name);
+  return last != last_fault_of_.end() && last->second >= since;
 }
 
 }  // namespace slotsim::cluster

@@ -30,7 +30,6 @@ class PromotionTracker {
     std::string best_sibling;
     std::uint64_t best_offset = 0;
     std::uint64_t best_history = 0;  // the history that offset counts in (history_tag)
-    std::uint64_t own_history = 0;   // the candidate's then: only offsets in one history compare
     bool resynced = false;           // it or that sibling fully synced since: offsets start over
     std::string automatic_epoch;  // the epoch of its last automatic election_start
   };
@@ -50,9 +49,17 @@ class PromotionTracker {
   // (a SETSLOT that timed out waiting for acks, valkey#1664).
   std::map<std::string, std::map<int, OpenMigration>> inherited_;  // by replica id, then slot
   std::map<std::string, Candidacy> candidacies_;  // by replica name
-  std::set<std::string> touched_;                 // nodes a fault named
-  bool all_touched_ = false;                      // a partition or clock skew: timing no longer says who goes first
-  Nanos last_fault_ = -1;                         // any fault, heals included
+  // Faults in force: while one is, timing no longer says who goes first
+  // (a partition or a skewed clock anywhere), or a node's offset may be
+  // stale or unusable (a crash, pause, slow or clogged link naming it).
+  bool partitioned_ = false;
+  std::set<std::string> skewed_;                    // nodes whose clock is set off
+  std::map<std::string, Nanos> node_faults_until_;  // by name: kForever until undone, or a link fault's end
+  std::map<std::string, Nanos> last_fault_of_;     // by name: the last fault naming it
+  Nanos last_global_fault_ = -kForever;             // the last partition, isolate, heal or clock skew
+  // A fault naming the node is in force at `time`, or struck it since `since`.
+  bool touched(const std::string& name, Nanos time, Nanos since) const;
+  Nanos last_fault_ = -kForever;                  // any fault, heals included
 };
 
 }  // namespace slotsim::cluster

@@ -86,7 +86,10 @@ void FaultInjector::apply(const FaultStep& step, const std::vector<std::string>&
         record(action, node, fmt::format("offset={} drift_ppm={}", step.offset, step.drift_ppm));
         world.set_clock(process, step.offset, step.drift_ppm);
       } else if (action == "slow" || action == "clog" || action == "reset") {
-        record(action, node, action == "slow" ? fmt::format("factor={}", step.factor) : "");
+        // until=: when it ends by itself (no undo event follows), for the checker.
+        const std::string ends = until == kForever ? "" : fmt::format("until={}", until);
+        record(action, node,
+               action == "slow" ? fmt::format("factor={}{}", step.factor, ends.empty() ? "" : " " + ends) : ends);
         for (const auto& host : hosts_) {
           if (host == node) continue;
           if (action == "reset") {

@@ -172,9 +172,12 @@ void World::set_clock(ProcessId id, Nanos offset, std::int64_t drift_ppm) {
                                             kMaxDriftPpm));
   }
   Process& p = processes_.at(id);
+  const Nanos before = local_time(id, now());
   p.clock_offset = offset;
   p.clock_drift_ppm = drift_ppm;
-  trace_event("clock", fmt::format("process={} offset={} drift_ppm={}", p.name, offset, drift_ppm));
+  p.clock_anchor = now();
+  trace_event("clock", fmt::format("process={} offset={} drift_ppm={} jump={}", p.name, offset, drift_ppm,
+                                   local_time(id, now()) - before));
 }
 
 namespace {
@@ -204,14 +207,16 @@ __int128 wide_local_time(__int128 true_time, Nanos offset, std::int64_t drift_pp
 
 Nanos World::local_time_skewed(ProcessId id, Nanos true_time) const {
   const Process& p = processes_[id];
-  return clamp_nanos(wide_local_time(true_time, p.clock_offset, p.clock_drift_ppm));
+  return clamp_nanos(p.clock_anchor +
+                     wide_local_time(static_cast<__int128>(true_time) - p.clock_anchor, p.clock_offset, p.clock_drift_ppm));
 }
 
 Nanos World::true_time(ProcessId id, Nanos local) const {
   if (local == kForever) return kForever;
   const Process& p = processes_[id];
-  const __int128 shifted = static_cast<__int128>(local) - p.clock_offset;
-  if (p.clock_drift_ppm == 0) return clamp_nanos(shifted);  // exact: the loop below would not move it
+  // Solved in time since the anchor, where the clock reads s * scale + offset.
+  const __int128 shifted = static_cast<__int128>(local) - p.clock_anchor - p.clock_offset;
+  if (p.clock_drift_ppm == 0) return clamp_nanos(shifted + p.clock_anchor);  // exact: the loop below would not move it
   const __int128 scale = 1'000'000 + p.clock_drift_ppm;  // > 0: drift is bounded in set_clock
   __int128 result;
   constexpr __int128 kLimit = std::int64_t{1} << 42;  // shifted * 1e6 then fits 64 bits
@@ -222,8 +227,9 @@ Nanos World::true_time(ProcessId id, Nanos local) const {
   }
   // Round up, so that a deadline is never reached early on the local clock;
   // integer division is off by at most a couple of nanoseconds.
-  for (int i = 0; i < 4 && wide_local_time(result, p.clock_offset, p.clock_drift_ppm) < local; ++i) ++result;
-  return clamp_nanos(result);
+  const __int128 since_anchor = static_cast<__int128>(local) - p.clock_anchor;
+  for (int i = 0; i < 4 && wide_local_time(result, p.clock_offset, p.clock_drift_ppm) < since_anchor; ++i) ++result;
+  return clamp_nanos(result + p.clock_anchor);
 }
 
 bool World::buggify_site_enabled(std::string_view site) {

@@ -86,8 +86,10 @@ class World {
   void pause(ProcessId id);
   void resume(ProcessId id);
   bool is_paused(ProcessId id) const;
-  // The process's clock reads true_time * (1 + drift_ppm / 1e6) + offset;
-  // |drift_ppm| <= kMaxDriftPpm (10%). A new offset makes the clock jump.
+  // From now on the process's clock reads now + offset, then runs at rate
+  // 1 + drift_ppm / 1e6: local(t) = t + offset + (t - now) * drift_ppm / 1e6.
+  // |drift_ppm| <= kMaxDriftPpm (10%). The clock jumps once, to now + offset;
+  // the trace's jump= says by how much (negative: backward), for the checker.
   static constexpr std::int64_t kMaxDriftPpm = 100'000;
   void set_clock(ProcessId id, Nanos offset, std::int64_t drift_ppm);
   // Inline for the common case, a process whose clock is exact (every node
@@ -128,6 +130,7 @@ class World {
     bool paused = false;
     Nanos clock_offset = 0;
     std::int64_t clock_drift_ppm = 0;
+    Nanos clock_anchor = 0;  // true time of the last set_clock: drift counts from here
   };
 
   void start(ProcessId id);

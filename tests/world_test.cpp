@@ -87,6 +87,20 @@ TEST_CASE("clock skew: offset and drift change what a process reads and how long
   CHECK(world.local_time(id, ms(10)) == seconds(5) + ms(11));
 }
 
+TEST_CASE("a clock skew set late jumps by its offset only and drifts from then on", "[world]") {
+  World world(quiet_world());
+  const auto id = world.add_process("n1", function_process([](Env& env) { env.sleep(seconds(100)); }));
+  world.run_for(seconds(50));
+  world.set_clock(id, -ms(100), -50'000);  // 5% slow from now: no 2.5 s jump for the 50 s before
+  CHECK(world.local_time(id, seconds(50)) == seconds(50) - ms(100));
+  CHECK(world.local_time(id, seconds(52)) == seconds(52) - ms(200));
+  CHECK(world.local_time(id, world.true_time(id, seconds(51))) >= seconds(51));
+  CHECK(world.true_time(id, seconds(51)) - (seconds(50) + ms(1'100) * 20 / 19) <= 2);  // 1.1 s at 95%
+  world.run_for(seconds(2));
+  world.set_clock(id, 0, 0);  // back to true time: forward by what it lost
+  CHECK(world.local_time(id, seconds(53)) == seconds(53));
+}
+
 TEST_CASE("pause holds a process's fibers; resume releases them", "[world]") {
   World world(quiet_world());
   Ticker t;
