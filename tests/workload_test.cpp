@@ -374,14 +374,17 @@ TEST_CASE("the operator's fix stops on a holder's copy that differs from the own
   }
 }
 
-TEST_CASE("the operator's fix with --cluster-replace keeps the owner's copy of a key that differs", "[workload]") {
+TEST_CASE("the operator's fix with --cluster-replace moves the holder's copy of a key that differs over the owner's",
+          "[workload]") {
+  // As valkey-cli's fix does: it moves the importing node's keys to the owner with MIGRATE ... REPLACE.
   cluster::SimCluster c(bus_cluster(3, 0, 9));
   const auto result = fix_with_copies(c, {{{"RPUSH", "{k2}k", "a", "b", "c"}, {"RPUSH", "{k2}k", "a", "x"}}}, {},
                                       workload::DifferingCopies::replace);
   CAPTURE(result.error);
   CHECK(result.ok);
-  CHECK(dropped(c, "{k2}k") == 1);
-  CHECK(raw(c, "n1", {"LRANGE", "{k2}k", "0", "-1"}) == "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n");
+  CHECK(dropped(c, "{k2}k") == 0);
+  CHECK(test::events(c, "operator_replace_copy").size() == 1);
+  CHECK(raw(c, "n1", {"LRANGE", "{k2}k", "0", "-1"}) == "*2\r\n$1\r\na\r\n$1\r\nx\r\n");
   CHECK(c.node("n2")->keyspace().count_in_slot(449) == 0);
   CHECK(c.node("n2")->cluster().importing_from(449) == nullptr);
 }

@@ -317,7 +317,9 @@ OperatorResult ClusterOperator::drop_stale_copies(const Address& holder, const A
   // leftover, say one a crash brought back from an unsynced AOF. redis-cli
   // compares the two and REPLACEs only equal values; a careful operator also
   // drops the holder's list when the owner's list continues it. Anything
-  // else needs a human, so the fix stops, as redis-cli does.
+  // else needs a human, so the fix stops, as redis-cli does; run again with
+  // --cluster-replace, it moves the holder's copy over the owner's, as
+  // valkey-cli's fix does (clusterManagerMoveSlot with REPLACE).
   const std::string s = std::to_string(slot);
   const auto keys = call(holder, {"CLUSTER", "GETKEYSINSLOT", s, "1000000"});
   if (keys.error != IoError::ok || keys.reply.type != node::RespValue::Type::array) {
@@ -357,9 +359,18 @@ OperatorResult ClusterOperator::drop_stale_copies(const Address& holder, const A
                   owner.to_string() + ": fix it by hand",
               true};
     }
-    env_.trace("operator_drop_stale", "slot=" + s + " key=" + key.text + " holder=" + holder.to_string() +
-                                          (leftover ? "" : " replaced=1"));
     if (auto r = expect_ok(holder, {"ASKING"}); !r.ok) return r;
+    if (!leftover) {
+      env_.trace("operator_replace_copy", "slot=" + s + " key=" + key.text + " holder=" + holder.to_string());
+      const std::vector<std::string> migrate = {"MIGRATE", owner.host, std::to_string(owner.port), key.text,
+                                                "0",       "5000",     "REPLACE"};
+      const auto r = call(holder, migrate);
+      if (r.error != IoError::ok || r.reply.type == node::RespValue::Type::error) {
+        return {false, holder.to_string() + ": " + describe(migrate) + " -> " + describe(r)};
+      }
+      continue;
+    }
+    env_.trace("operator_drop_stale", "slot=" + s + " key=" + key.text + " holder=" + holder.to_string());
     if (auto r = expect_ok(holder, {"DEL", key.text}); !r.ok) return r;
   }
   return {};
