@@ -65,6 +65,7 @@ TEST_CASE("a demoted election winner does not win its old epoch again", "[failov
              w->replication().link_up;
     }, seconds(5), ms(5)));
     c.crash(other);
+    const Nanos other_crashed = c.world().now();
     // The winner sees its new primary FAIL; whatever it does then must be a new election.
     REQUIRE(run_until_every(c, [&] {
       const auto* o = c.node(winner)->cluster().find(c.node_id(other));
@@ -73,6 +74,16 @@ TEST_CASE("a demoted election winner does not win its old epoch again", "[failov
     // Still inside the old election's window (2 x node_timeout), where its leftovers count.
     CHECK(c.world().now() - election_started < ms(2 * 3000));
     c.run_for(seconds(10));
+    // It must win again (the only live replica of that shard), in a new
+    // election started after the crash, at an epoch above its first.
+    const auto won_after = events(c, "election_won", winner);
+    REQUIRE(won_after.size() == 2);
+    CHECK(is_primary(c, winner));
+    CHECK(std::stoull(detail_field(won_after[1].detail, "epoch")) > std::stoull(first_epoch));
+    const auto starts = events(c, "election_start", winner);
+    REQUIRE(starts.size() >= 2);
+    CHECK(starts.back().time > other_crashed);
+    CHECK(detail_field(starts.back().detail, "epoch") == detail_field(won_after[1].detail, "epoch"));
     std::set<std::string> epochs_won;
     std::set<std::string> epochs_started;
     for (const auto& e : events(c, "election_start", winner)) epochs_started.insert(detail_field(e.detail, "epoch"));
@@ -92,7 +103,11 @@ TEST_CASE("a primary seen turning replica in its own shard keeps its slots from 
   // then a stale claim of n3's slots from n1 at epoch 1. The slots stay bound
   // to n3 (epoch 3) until a newer claim takes them; unbinding them let n1's
   // stale claim take them. And n3's replica header (its primary's epoch)
-  // must not raise n3's recorded configEpoch.
+  // must not raise n3's recorded configEpoch. A turn that is itself stale
+  // (its header's epoch 2 is below n3's 3) makes n6 no primary either.
+  for (const std::uint64_t turn_epoch : {4, 2}) {
+  const bool fresh = turn_epoch > 3;
+  CAPTURE(turn_epoch);
   cluster::SimCluster c(bus_cluster(3, 1, 7));
   c.run_for(seconds(2));
   const auto* n2 = c.node("n2");
@@ -119,7 +134,7 @@ TEST_CASE("a primary seen turning replica in its own shard keeps its slots from 
     m.config_epoch = config_epoch;
     return m;
   };
-  node::bus::Message turned = pong_from("n3", 4, 4);  // n3: "I am a replica of n6", carrying n6's epoch and slots
+  node::bus::Message turned = pong_from("n3", 4, turn_epoch);  // n3: "I am a replica of n6", with n6's epoch and slots
   turned.slots = n3_slots;
   turned.primary_id = n6_id;
   turned.flags = node::bus::node_flag::replica;
@@ -142,8 +157,8 @@ TEST_CASE("a primary seen turning replica in its own shard keeps its slots from 
   REQUIRE(n3_view->primary_id == n6_id);  // n2 took in n3's new role
   CHECK_FALSE(n3_view->primary);
   CHECK(n3_view->config_epoch == 3);  // a replica's header does not raise it
-  CHECK(n2->cluster().find(n6_id)->primary);
-  CHECK(n2->cluster().find(n6_id)->config_epoch == 4);
+  CHECK(n2->cluster().find(n6_id)->primary == fresh);
+  if (fresh) CHECK(n2->cluster().find(n6_id)->config_epoch == 4);
   std::size_t kept = 0;
   std::size_t taken_by_n1 = 0;
   for (int slot = 0; slot < node::kSlotCount; ++slot) {
@@ -154,6 +169,7 @@ TEST_CASE("a primary seen turning replica in its own shard keeps its slots from 
   CHECK(kept == n3_slots.count());
   CHECK(taken_by_n1 == 0);
   CHECK(events(c, "slots_taken_unclaimed", "n2").empty());
+  }
 }
 
 TEST_CASE("a replica restarted while its primary is down does not win an election", "[failover_regressions]") {
