@@ -3,6 +3,7 @@
 // correct protocol raises no false alarm (README: the bug zoo).
 #include <algorithm>
 #include <filesystem>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -30,7 +31,13 @@ std::vector<std::string> split_commas(const std::string& text) {
 // The correct-protocol suite: every scenario in DIR that declares `pass`, by file name.
 std::vector<runner::Scenario> passing_scenarios(const std::string& dir) {
   std::vector<std::string> files;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+  std::error_code error;
+  std::filesystem::directory_iterator listing(dir, error);
+  if (error) {
+    throw std::runtime_error("cannot read the scenarios directory " + dir + ": " + error.message() +
+                             " (--scenarios DIR)");
+  }
+  for (const auto& entry : listing) {
     if (entry.path().extension() == ".toml") files.push_back(entry.path().string());
   }
   std::sort(files.begin(), files.end());

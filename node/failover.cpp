@@ -137,9 +137,9 @@ void Node::send_failover_auth_if_needed(ClusterNode& requester, const bus::Messa
   };
   if (request.current_epoch < cluster_.current_epoch) return deny("reason=old_epoch");
   // Bug vote-twice (Redis before 533d0e0): lastVoteEpoch is neither checked
-  // here nor on disk before the ACK leaves, and the per-primary vote delay
-  // (memory only, so gone after a restart anyway) is skipped too: a second
-  // candidate of the same epoch gets a vote as well.
+  // here nor on disk before the ACK leaves: a second candidate of the same
+  // epoch gets a vote as well, unless it is a sibling of the first within the
+  // per-primary vote delay (kept: it is memory only, gone after a restart).
   const bool vote_twice = config_.variants.has(Bug::vote_twice);
   if (!vote_twice && cluster_.last_vote_epoch == cluster_.current_epoch) return deny("reason=already_voted");
   ClusterNode* primary = cluster_.find(requester.primary_id);
@@ -147,7 +147,7 @@ void Node::send_failover_auth_if_needed(ClusterNode& requester, const bus::Messa
   if (requester.primary || primary == nullptr || (!primary->fail && !force)) {
     return deny("reason=primary_not_failed");
   }
-  if (!vote_twice && now - primary->voted_time_ms < 2 * nt) return deny("reason=voted_recently");
+  if (now - primary->voted_time_ms < 2 * nt) return deny("reason=voted_recently");
   // The claimed slots come in long runs of one owner: one node lookup per run.
   std::uint16_t cached_owner_index = ClusterState::kNeverOwner;
   const ClusterNode* cached_owner_node = nullptr;

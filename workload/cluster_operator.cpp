@@ -124,25 +124,35 @@ OperatorResult ClusterOperator::migrate_keys(const Address& from, const Address&
                                              const std::function<void()>& after_first_batch, bool retry_timeouts) {
   bool replace = false;
   int retries = 0;
+  std::set<std::string> taken_as_moved;  // bug migrate-dup-on-timeout: batches it wrongly counts as done
   for (bool first = true;; first = false) {
-    const auto keys = call(from, {"CLUSTER", "GETKEYSINSLOT", std::to_string(slot), std::to_string(batch)});
+    const std::size_t wanted = static_cast<std::size_t>(batch) + taken_as_moved.size();
+    const auto keys = call(from, {"CLUSTER", "GETKEYSINSLOT", std::to_string(slot), std::to_string(wanted)});
     if (keys.error != IoError::ok || keys.reply.type != node::RespValue::Type::array) {
       return {false, from.to_string() + ": GETKEYSINSLOT " + std::to_string(slot) + " -> " + describe(keys)};
     }
-    if (keys.reply.elements.empty()) return {};
     std::vector<std::string> migrate = {"MIGRATE", to.host, std::to_string(to.port), "", "0", "5000"};
     if (replace) migrate.push_back("REPLACE");
     migrate.push_back("KEYS");
-    for (const auto& key : keys.reply.elements) migrate.push_back(key.text);
+    std::vector<std::string> listed;
+    for (const auto& key : keys.reply.elements) {
+      if (taken_as_moved.count(key.text) == 0 && listed.size() < static_cast<std::size_t>(batch)) listed.push_back(key.text);
+    }
+    if (listed.empty()) return {};
+    migrate.insert(migrate.end(), listed.begin(), listed.end());
     const auto r = call(from, migrate);
     if (r.error != IoError::ok || r.reply.type == node::RespValue::Type::error) {
       const bool busy = r.error == IoError::ok && r.reply.text.find("BUSYKEY") != std::string::npos;
       const bool timed_out = r.error == IoError::timeout || (r.error == IoError::ok && r.reply.text.rfind("IOERR", 0) == 0);
       // Bug migrate-dup-on-timeout (redis#1616/#2770, old redis-trib): a batch
       // that timed out is taken as moved and a key the target already has as
-      // done, so the slot is finalized while the source still holds the only
-      // up-to-date copies; the target's epoch bump then makes the source drop them.
-      if (variants_.has(node::Bug::migrate_dup_on_timeout) && (busy || timed_out)) return {};
+      // done, and the migration goes on with the next batch: the slot is
+      // finalized while the source still holds those keys' only up-to-date
+      // copies; the target's epoch bump then makes the source drop them.
+      if (variants_.has(node::Bug::migrate_dup_on_timeout) && (busy || timed_out)) {
+        taken_as_moved.insert(listed.begin(), listed.end());
+        continue;
+      }
       // The target may have applied the RESTOREs of a batch whose replies were
       // lost (a timeout, or a reset the node's own retry then reports as
       // BUSYKEY), while the source kept its copies and went on serving them:
