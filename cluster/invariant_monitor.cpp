@@ -144,7 +144,11 @@ InvariantMonitor::InvariantMonitor(SimCluster& cluster, Nanos period)
       const std::string node = checker::trace_field(e.detail, "process");
       auto it = aof->last_sync.find(node);
       if (it != aof->last_sync.end() && checker::trace_field(e.detail, "lost_bytes") != "0") {
-        aof->losses.push_back({cluster.node_id(node), it->second, e.time});
+        checker::AofLoss loss;
+        loss.node_id = cluster.node_id(node);
+        loss.unsynced_since = it->second;
+        loss.crash_time = e.time;
+        aof->losses.push_back(std::move(loss));
       }
     }
     if (e.kind == "slots_taken_unclaimed") {

@@ -10,11 +10,8 @@ void PromotionTracker::on_event(Nanos time, const std::string& process, const st
                                 const std::string& detail) {
   if (kind == "fault") {
     const std::string action = checker::trace_field(detail, "action");
-    // A reset link reconnects within a cron tick, and a slow one (a LAN
-    // latency times at most 50) still carries the pong each candidate
-    // broadcasts to its siblings well within the election's 500 ms delay:
-    // neither changes who ranks first.
-    if (action == "reset" || action == "slow") return;
+    // Every fault counts, resets and slow links included: they do not change
+    // who ranks first, but a lost FAIL, vote or auth request changes who wins.
     last_fault_ = time;
     if (action == "heal") partitioned_ = false;
     if (action == "partition" || action == "isolate") partitioned_ = true;
@@ -32,7 +29,7 @@ void PromotionTracker::on_event(Nanos time, const std::string& process, const st
         node_faults_until_[node] = kForever;
       } else if (action == "restart" || action == "resume") {
         node_faults_until_.erase(node);
-      } else if (action == "clog") {
+      } else if (action == "slow" || action == "clog") {
         const std::string until = checker::trace_field(detail, "until");
         Nanos& end = node_faults_until_[node];
         end = std::max(end, until.empty() ? kForever : static_cast<Nanos>(std::stoll(until)));

@@ -138,8 +138,11 @@ TEST_CASE("PromotionTracker drops the sibling a fault in force touches and any s
   CHECK(has_none(elect_n3(c, {"action=clock_skew node=n6 offset=300 drift_ppm=0"}, {})));
   CHECK(has_none(elect_n3(c, {"action=clog node=n4"}, {})));  // no end: in force
   CHECK(has_none(elect_n3(c, {"action=clog node=n4 until=70000000000"}, {})));
-  // A slow or reset link still carries the offsets in time, even during the election.
-  CHECK(has_sibling(elect_n3(c, {"action=slow node=n4 factor=50 until=70000000000"}, {"action=reset node=n3"})));
+  CHECK(has_none(elect_n3(c, {"action=slow node=n4 factor=50 until=70000000000"}, {})));
+  CHECK(has_sibling(elect_n3(c, {"action=slow node=n4 factor=50 until=12000000000"}, {})));
+  // A reset during the election may drop a vote or an auth request: who wins
+  // is no longer the ranking's doing (review: wan_primary_crash with resets).
+  CHECK(has_none(elect_n3(c, {}, {"action=reset node=n3"})));
   // Once undone, they no longer do (the stale-offset-election bug hides in such runs).
   CHECK(has_sibling(elect_n3(c, {"action=crash node=n4", "action=restart node=n4"}, {})));
   CHECK(has_sibling(elect_n3(c, {"action=pause node=n3", "action=resume node=n3"}, {})));
@@ -168,7 +171,7 @@ TEST_CASE("PromotionTracker drops the sibling a fault in force touches and any s
   }
   // The old primary's crash that starts the election is no reason; a restart of the sibling
   // (or the candidate) that recent is: its offset may not have reached the others.
-  for (const std::string& name : {"n1", "n4", "n3"}) {
+  for (const std::string name : {"n1", "n4", "n3"}) {
     cluster::PromotionTracker tracker(c);
     const Nanos scheduled = seconds(60);
     tracker.on_event(seconds(50), "fault-injector", "fault", "action=crash node=" + name);
