@@ -91,10 +91,10 @@ std::vector<checker::NodeView> node_views(SimCluster& cluster, std::map<std::str
 
 InvariantMonitor::InvariantMonitor(SimCluster& cluster, Nanos period)
     : cluster_(cluster), period_(period),
-      // S5's bound: 1.5 x node_timeout (see online_invariants.h), plus 10% clock
-      // drift, two cron ticks and the monitor's own period.
+      // S5's bound: 1.5 x node_timeout (see online_invariants.h) on a clock up
+      // to 10% slow (so / 0.9), plus two cron ticks and the monitor's own period.
       invariants_(std::make_shared<checker::OnlineInvariants>(
-          cluster.options().node.node_timeout * 3 / 2 * 11 / 10 + ms(200) + period)),
+          cluster.options().node.node_timeout * 3 / 2 * 10 / 9 + ms(200) + period)),
       promotions_(std::make_shared<PromotionTracker>(cluster)),
       moves_(std::make_shared<std::vector<checker::KeyMove>>()),
       rebinds_(std::make_shared<std::map<std::string, std::set<std::string>>>()), aof_(std::make_shared<AofWatch>()),
