@@ -278,6 +278,38 @@ workload::OperatorResult run_fix(cluster::SimCluster& c,
 
 }  // namespace
 
+TEST_CASE("bug migrate-dup-on-timeout skips only the batch that timed out and moves the rest", "[workload]") {
+  // The target's links clog after the first batch, past the MIGRATE timeout
+  // (5 s) but not its node timeout: the second batch times out and is taken
+  // as moved; the third waits out the clog and moves. The slot is finalized
+  // with every key on the target (the second one as its stale copy).
+  auto options = bus_cluster(3, 0, 8);
+  options.node.node_timeout = seconds(15);
+  cluster::SimCluster c(options);
+  for (int i = 0; i < 3; ++i) REQUIRE(raw(c, "n1", {"SET", "{k2}" + std::to_string(i), "v"}) == "+OK\r\n");
+  workload::OperatorResult result;
+  bool done = false;
+  c.world().add_process("operator", function_process([&](Env& env) {
+    workload::ClusterOperator op(env, addresses(c));
+    node::Variants variants;
+    variants.bugs |= 1U << static_cast<unsigned>(node::Bug::migrate_dup_on_timeout);
+    op.set_variants(variants);
+    op.on_phase([&](workload::MovePhase phase, int, const std::string&, const std::string& target) {
+      if (phase == workload::MovePhase::midway) c.world().network().clog(target, "n1", c.world().now() + seconds(7));
+      if (phase == workload::MovePhase::midway) c.world().network().clog("n1", target, c.world().now() + seconds(7));
+    });
+    result = op.move_slot(449, Address{"n2", 6379}, 1);
+    done = true;
+  }));
+  REQUIRE(run_until_every(c, [&] { return done; }, seconds(60)));
+  CAPTURE(result.error);
+  CHECK(result.ok);
+  CHECK(test::events(c, "migrate_io_error", "n1").size() >= 1);  // the timed-out batch
+  REQUIRE(run_until_converged(c, seconds(30)));
+  CHECK(c.node("n2")->keyspace().count_in_slot(449) == 3);  // abandoning the slot left the last key behind
+  CHECK(c.node("n1")->keyspace().count_in_slot(449) == 0);
+}
+
 TEST_CASE("the operator's fix closes a migration left open by a crash", "[workload]") {
   cluster::SimCluster c(bus_cluster(3, 0, 8));
   CHECK(raw(c, "n1", {"SET", "{k2}a", "1"}) == "+OK\r\n");

@@ -39,7 +39,8 @@ struct OperatorResult {
 // What fix does with a key two nodes hold with different values: stop (and
 // let a human choose, as redis-cli does), or keep one copy, as a human does
 // with --cluster-replace: the copy of the node the slot's keys move from
-// when finishing a migration, the owner's when bringing keys back to it.
+// when finishing a migration, the importing node's when bringing keys back
+// to the owner (valkey-cli moves them over with MIGRATE ... REPLACE).
 enum class DifferingCopies { stop, replace };
 
 class ClusterOperator {
