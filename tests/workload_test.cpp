@@ -734,28 +734,28 @@ TEST_CASE("rule D1 forgives a loss only through the promotion that ended the wri
       op(2, Function::read, Outcome::ok, 200, 210, {}, list({1})),
   };
   std::map<std::size_t, checker::WriteAck> acks = {{0, {"P", 50, 2, 0}}, {1, {"P", 100, 10, 0}}};
-  checker::Promotion behind{100, "P", "R", "R", 80, 0, 0, "", {}};  // R took over with offset 80 < 100
+  checker::Promotion behind{100, "P", "R", "R", 80, 0, 0, "", 0, {}};  // R took over with offset 80 < 100
   CHECK(checker::check_list_append_with_failovers(ops, acks, {}).verdict == checker::Verdict::invalid);
   CHECK(checker::check_list_append_with_failovers(ops, acks, {behind}).verdict == checker::Verdict::valid);
   // A winner that had the write explains nothing.
-  checker::Promotion ahead{100, "P", "R", "R", 120, 0, 0, "", {}};
+  checker::Promotion ahead{100, "P", "R", "R", 120, 0, 0, "", 0, {}};
   CHECK(checker::check_list_append_with_failovers(ops, acks, {ahead}).verdict == checker::Verdict::invalid);
   // A sibling no fault touched held the write: Redis would have ranked it
   // first, so the loss was not needed and is not excused; one that lacked it
   // changes nothing.
-  checker::Promotion needless{100, "P", "R", "R", 80, 0, 100, "S", {}};
+  checker::Promotion needless{100, "P", "R", "R", 80, 0, 100, "S", 0, {}};
   const auto needless_check = checker::check_list_append_with_failovers(ops, acks, {needless});
   CHECK(needless_check.verdict == checker::Verdict::invalid);
   CHECK(needless_check.explanation.find("lost without need") != std::string::npos);
-  checker::Promotion sibling_behind{100, "P", "R", "R", 80, 0, 90, "S", {}};
+  checker::Promotion sibling_behind{100, "P", "R", "R", 80, 0, 90, "S", 0, {}};
   CHECK(checker::check_list_append_with_failovers(ops, acks, {sibling_behind}).verdict == checker::Verdict::valid);
   // A write acknowledged in a history the winner never followed (P restarted
   // and started a new one) was lacked by the winner whatever its offset.
   auto restarted = acks;
   restarted[1].history = 7;
-  checker::Promotion other_history{100, "P", "R", "R", 120, 5, 0, "", {}};
+  checker::Promotion other_history{100, "P", "R", "R", 120, 5, 0, "", 0, {}};
   CHECK(checker::check_list_append_with_failovers(ops, restarted, {other_history}).verdict == checker::Verdict::valid);
-  checker::Promotion same_history{100, "P", "R", "R", 120, 7, 0, "", {}};
+  checker::Promotion same_history{100, "P", "R", "R", 120, 7, 0, "", 0, {}};
   CHECK(checker::check_list_append_with_failovers(ops, restarted, {same_history}).verdict == checker::Verdict::invalid);
   // valkey#885: a winner that restarted and never synced since has its own
   // history and a small raw offset. A sibling that held the write in the
@@ -768,16 +768,16 @@ TEST_CASE("rule D1 forgives a loss only through the promotion that ended the wri
   CHECK(checker::check_list_append_with_failovers(ops, restarted, {fresh_winner_ahead}).verdict ==
         checker::Verdict::valid);
   // A cut-off primary acknowledges after its replacement was promoted: still its term.
-  checker::Promotion before_ack{8, "P", "R", "R", 80, 0, 0, "", {}};
+  checker::Promotion before_ack{8, "P", "R", "R", 80, 0, 0, "", 0, {}};
   CHECK(checker::check_list_append_with_failovers(ops, acks, {before_ack}).verdict == checker::Verdict::valid);
   // But not a promotion from an earlier term of P (P won again since).
-  checker::Promotion old_term{3, "P", "R", "R", 80, 0, 0, "", {}};
-  checker::Promotion p_back{4, "R", "P", "P", 90, 0, 0, "", {}};
+  checker::Promotion old_term{3, "P", "R", "R", 80, 0, 0, "", 0, {}};
+  checker::Promotion p_back{4, "R", "P", "P", 90, 0, 0, "", 0, {}};
   CHECK(checker::check_list_append_with_failovers(ops, acks, {old_term, p_back}).verdict == checker::Verdict::invalid);
   // The key moved on (MIGRATE) to Q at Q's offset 40; Q was then replaced by a winner at 30.
   std::vector<checker::KeyMove> moves = {{50, "k", "Q", 40}};
-  checker::Promotion q_lost{150, "Q", "S", "S", 30, 0, 0, "", {}};
-  checker::Promotion q_kept{150, "Q", "S", "S", 45, 0, 0, "", {}};
+  checker::Promotion q_lost{150, "Q", "S", "S", 30, 0, 0, "", 0, {}};
+  checker::Promotion q_kept{150, "Q", "S", "S", 45, 0, 0, "", 0, {}};
   CHECK(checker::check_list_append_with_failovers(ops, acks, {q_lost}, nullptr, moves).verdict ==
         checker::Verdict::valid);
   CHECK(checker::check_list_append_with_failovers(ops, acks, {q_kept}, nullptr, moves).verdict ==
@@ -795,8 +795,8 @@ TEST_CASE("rule D1 forgives a loss only through the promotion that ended the wri
   auto on_target = acks;
   on_target[1].node_id = "T";
   std::vector<checker::KeyMove> departed = {{5, "k", "P", 60, true, 9}};
-  checker::Promotion del_lost{100, "P", "R", "R", 55, 9, 0, "", {}};
-  checker::Promotion del_kept{100, "P", "R", "R", 65, 9, 0, "", {}};
+  checker::Promotion del_lost{100, "P", "R", "R", 55, 9, 0, "", 0, {}};
+  checker::Promotion del_kept{100, "P", "R", "R", 65, 9, 0, "", 0, {}};
   CHECK(checker::split_keys({del_lost}, departed).count("k") == 1);
   CHECK(checker::split_keys({del_kept}, departed).empty());
   // Or P lost the DEL with its AOF's unsynced tail and restarted with the key:
@@ -805,9 +805,9 @@ TEST_CASE("rule D1 forgives a loss only through the promotion that ended the wri
   CHECK(checker::split_keys({}, departed, {}, {}, {}, {{"P", 6, 10, {"k"}, true}}).empty());
   // Restarted without the key (the DEL survived), or not restarted at all: no split.
   CHECK(checker::split_keys({}, departed, {}, {}, {}, {{"P", 1, 10, {}, true}}).empty());
-  CHECK(checker::split_keys({}, departed, {}, {}, {}, {{"P", 1, 10}}).empty());
+  CHECK(checker::split_keys({}, departed, {}, {}, {}, {{"P", 1, 10, {}, false}}).empty());
   // Offsets in another history (P restarted since the DEL) prove nothing.
-  checker::Promotion del_other_history{100, "P", "R", "R", 55, 8, 0, "", {}};
+  checker::Promotion del_other_history{100, "P", "R", "R", 55, 8, 0, "", 0, {}};
   CHECK(checker::split_keys({del_other_history}, departed).empty());
   CHECK(checker::check_list_append_with_failovers(ops, on_target, {del_lost}, nullptr, departed).verdict ==
         checker::Verdict::valid);
@@ -816,7 +816,7 @@ TEST_CASE("rule D1 forgives a loss only through the promotion that ended the wri
   // Or the winner lacked the old primary's MIGRATING state for the key's slot
   // (it was offline when P set it): keys the target T acknowledged writes to split.
   const checker::SlotOf slot_of = [](const std::string& key) { return key == "k" ? 7 : 8; };
-  checker::Promotion migration_lost{100, "P", "R", "R", 120, 0, 0, "", {}};
+  checker::Promotion migration_lost{100, "P", "R", "R", 120, 0, 0, "", 0, {}};
   CHECK(checker::check_list_append_with_failovers(ops, on_target, {migration_lost}, nullptr, {}, slot_of).verdict ==
         checker::Verdict::invalid);
   migration_lost.migrations_lost.push_back({7, "T", 1});
@@ -830,14 +830,14 @@ TEST_CASE("rule D1 forgives a loss only through the promotion that ended the wri
   CHECK(checker::split_keys({migration_lost}, {}, ops, acks, slot_of).empty());
   // P crashed and lost the unsynced tail of its AOF (appendfsync everysec):
   // a write acknowledged since its last fsync may be gone, one before may not.
-  CHECK(checker::check_list_append_with_failovers(ops, acks, {}, nullptr, {}, {}, {{"P", 5, 20}}).verdict ==
+  CHECK(checker::check_list_append_with_failovers(ops, acks, {}, nullptr, {}, {}, {{"P", 5, 20, {}, false}}).verdict ==
         checker::Verdict::valid);
-  CHECK(checker::check_list_append_with_failovers(ops, acks, {}, nullptr, {}, {}, {{"P", 15, 20}}).verdict ==
+  CHECK(checker::check_list_append_with_failovers(ops, acks, {}, nullptr, {}, {}, {{"P", 15, 20, {}, false}}).verdict ==
         checker::Verdict::invalid);
-  CHECK(checker::check_list_append_with_failovers(ops, acks, {}, nullptr, {}, {}, {{"Q", 5, 20}}).verdict ==
+  CHECK(checker::check_list_append_with_failovers(ops, acks, {}, nullptr, {}, {}, {{"Q", 5, 20, {}, false}}).verdict ==
         checker::Verdict::invalid);
   // Or the key's later holder (by RESTORE) lost it that way.
-  CHECK(checker::check_list_append_with_failovers(ops, acks, {}, nullptr, moves, {}, {{"Q", 45, 60}}).verdict ==
+  CHECK(checker::check_list_append_with_failovers(ops, acks, {}, nullptr, moves, {}, {{"Q", 45, 60, {}, false}}).verdict ==
         checker::Verdict::valid);
   // A read between the ack and the promotion already lacked it: not the failover's doing.
   ops.push_back(op(3, Function::read, Outcome::ok, 20, 30, {}, list({1})));
@@ -845,7 +845,7 @@ TEST_CASE("rule D1 forgives a loss only through the promotion that ended the wri
   // Unless a deposed primary answered that read (Q, replaced at 12): it showed its own stale copy.
   auto deposed = acks;
   deposed[3] = {"Q", 0, 28, 0};
-  checker::Promotion q_replaced{12, "Q", "T", "T", 0, 0, 0, "", {}};
+  checker::Promotion q_replaced{12, "Q", "T", "T", 0, 0, 0, "", 0, {}};
   CHECK(checker::check_list_append_with_failovers(ops, deposed, {behind}).verdict == checker::Verdict::invalid);
   CHECK(checker::check_list_append_with_failovers(ops, deposed, {q_replaced, behind}).verdict ==
         checker::Verdict::valid);
@@ -988,7 +988,7 @@ TEST_CASE("a read answered by a deposed primary may be stale, one by the owner m
       op(1, Function::append, Outcome::ok, 110, 120, Value::of(2)),
       op(2, Function::read, Outcome::ok, 130, 300, {}, list({1})),
   };
-  const checker::Promotion failover{100, "P", "R", "R", 50, 0, 0, "", {}};
+  const checker::Promotion failover{100, "P", "R", "R", 50, 0, 0, "", 0, {}};
   std::map<std::size_t, checker::WriteAck> acks = {{0, {"P", 50, 2, 0}}, {1, {"R", 70, 120, 0}}, {2, {"P", 50, 300, 0}}};
   CHECK(checker::deposed_reads(ops, acks, {failover}) == std::set<std::size_t>{2});
   const auto forgiving = checker::check_list_append_with_failovers(ops, acks, {failover});
@@ -1003,7 +1003,7 @@ TEST_CASE("a read answered by a deposed primary may be stale, one by the owner m
   CHECK(checker::deposed_reads(ops, acks, {failover}).empty());
   // Nor after it won its slots back.
   acks[2] = {"P", 50, 300, 0};
-  const checker::Promotion back{200, "R", "P", "P", 80, 0, 0, "", {}};
+  const checker::Promotion back{200, "R", "P", "P", 80, 0, 0, "", 0, {}};
   CHECK(checker::deposed_reads(ops, acks, {failover, back}).empty());
 }
 
