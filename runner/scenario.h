@@ -104,6 +104,9 @@ struct SwarmSpec {
   // duration (log-uniform in the range) drawn from the seed.
   int phase_faults_min = 0, phase_faults_max = 0;
   Nanos phase_fault_duration_min = ms(500), phase_fault_duration_max = seconds(10);
+  // The actions phase faults draw from; empty: all four. ["crash"] with short
+  // durations makes every phase fault a restart that loses unsynced writes.
+  std::vector<std::string> phase_fault_actions;
   std::vector<std::string> appendfsync;  // one drawn per seed, when not empty
   std::vector<std::string> client_kind;  // one drawn per seed, when not empty
   Nanos latency_max_min = 0, latency_max_max = 0;  // > 0: the uniform latency's max drawn from this range

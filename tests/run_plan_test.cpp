@@ -218,6 +218,48 @@ latency_max = ["2ms", "150ms"]
             .find("field 'swarm.latency_max'") != std::string::npos);
 }
 
+TEST_CASE("phase_fault_actions limits the actions phase faults draw, and only those", "[run_plan]") {
+  const std::string base = R"(
+[[operator]]
+at = "2s"
+action = "move_slot"
+slot = 449
+to = "n2"
+[swarm]
+phase_faults = [2, 3]
+phase_fault_duration = ["50ms", "1500ms"]
+)";
+  const auto restarts = parse_scenario(base + "phase_fault_actions = [\"crash\"]\n", "r.toml");
+  const auto any = parse_scenario(base, "a.toml");
+  std::set<std::string> phases, sides, any_actions;
+  int drawn = 0;
+  for (std::uint64_t seed = 1; seed <= 100; ++seed) {
+    const auto p = runner::instantiate(restarts, seed);
+    for (const auto& f : p.faults) {
+      if (f.phase.empty()) continue;
+      ++drawn;
+      CHECK(f.action == "crash");
+      CHECK(f.duration <= ms(1500));
+      phases.insert(f.phase);
+      sides.insert(f.side);
+    }
+    for (const auto& f : runner::instantiate(any, seed).faults) {
+      if (!f.phase.empty()) any_actions.insert(f.action);
+    }
+    // Written out and read back whole (the swarm's bounds are spent by then).
+    CHECK(runner::to_toml(parse_scenario(runner::to_toml(p), "p.toml")) == runner::to_toml(p));
+  }
+  CHECK(drawn >= 200);
+  // Phase and side stay random; without the knob every action is drawn.
+  CHECK(phases.size() == 5);
+  CHECK(sides.size() == 3);
+  CHECK(any_actions == std::set<std::string>{"clog", "crash", "isolate", "pause"});
+  // The unbound scenario keeps its knob through the writer.
+  CHECK(runner::to_toml(restarts).find("phase_fault_actions = [\"crash\"]") != std::string::npos);
+  CHECK(error_of("[swarm]\nphase_fault_actions = [\"crash\", \"reboot\"]\n")
+            .find("s.toml:2: field 'swarm.phase_fault_actions': expected values from") == 0);
+}
+
 TEST_CASE("a scenario written as TOML reads back to the same scenario", "[run_plan]") {
   const auto s = parse_scenario(kChaos, "chaos.toml");
   const auto text = runner::to_toml(s);
