@@ -96,7 +96,12 @@ void OnlineInvariants::observe(Nanos time, const std::vector<NodeView>& nodes, s
     previous.owners = view.owners;
     previous.epochs = view.owner_epochs;
   }
-  operator_changed_.clear();  // the permission covers changes up to this snapshot
+  // The permission covers changes up to this snapshot, for the nodes it saw
+  // running: one that took a slot and crashed before the snapshot shows the
+  // change (from its nodes.conf) only in the first snapshot after its restart.
+  for (const NodeView& view : nodes) {
+    if (view.up) operator_changed_.erase(view.name);
+  }
   // S5: the clock starts when a serving primary is cut off (and running).
   for (const NodeView& view : nodes) {
     const bool cut_off =

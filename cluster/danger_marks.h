@@ -19,7 +19,7 @@ struct DangerMark {
 
 inline constexpr std::string_view kDangerPrefix = "danger:";
 
-inline constexpr std::array<DangerMark, 9> kDangerMarks{{
+inline constexpr std::array<DangerMark, 10> kDangerMarks{{
     {"failover_while_migrating", "a replica was promoted while its primary had a slot MIGRATING"},
     {"failover_while_importing", "a replica was promoted while its primary had a slot IMPORTING"},
     {"ask_then_asking", "a client followed an ASK redirection with ASKING"},
@@ -27,6 +27,7 @@ inline constexpr std::array<DangerMark, 9> kDangerMarks{{
     {"election_several_candidates", "more than one replica ran for the same failed primary's slots"},
     {"migrate_timeout", "a MIGRATE timed out or lost its connection to the target"},
     {"dirty_slot_dropped", "a primary lost a slot it still held keys of, and deleted them"},
+    {"dirty_slot_on_replicas", "a primary deleted a lost slot's keys while a replica of it held keys of that slot"},
     {"unowned_keys_at_start", "a node restarted with keys of a slot it does not own (marked IMPORTING)"},
     {"fail_with_empty_primaries", "a node was marked FAIL in a cluster with primaries that own no slots"},
 }};

@@ -171,6 +171,10 @@ class Node final : public Service {
   void serve_replica(const std::shared_ptr<Connection>& conn, const Client& client, const Command& psync,
                      std::string buffered);
   void replica_link_loop(std::uint64_t generation);
+  // Sleeps to the next run of Redis's replicationCron, the only place a replica
+  // retries its primary: once a second on the node's own clock (phase set at
+  // startup), not a second after the failure.
+  void wait_for_replication_cron();
   bool replica_sync(Connection& conn, std::string& buffer);
   void apply_replicated(const Command& command, std::string_view raw);
   void send_replica_ack();

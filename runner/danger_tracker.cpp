@@ -73,6 +73,9 @@ void DangerTracker::on_event(const sim::TraceEvent& e) {
     mark("ask_then_asking");
   } else if (kind == "slot_keys_dropped") {
     mark("dirty_slot_dropped");
+    // Traced after the primary's deletes and before their propagation: the
+    // state where a delete that is not replicated leaves the keys behind.
+    if (replica_probe_ && replica_probe_(e.process, to_int(field(e.detail, "slot")))) mark("dirty_slot_on_replicas");
   } else if (kind == "slot_keys_unexpected") {
     mark("unowned_keys_at_start");
   } else if (kind == "node_fail") {

@@ -28,10 +28,26 @@ void FaultInjector::on_phase(workload::MovePhase phase, const std::string& sourc
     if (fired_[i] || step.phase != workload::to_string(phase)) continue;
     fired_[i] = true;
     std::vector<std::string> nodes;
-    if (step.side != "target") nodes.push_back(source);
-    if (step.side != "source") nodes.push_back(target);
+    if (step.side == "source_shard") nodes = shard_of(source);
+    else if (step.side == "target_shard") nodes = shard_of(target);
+    else {
+      if (step.side != "target") nodes.push_back(source);
+      if (step.side != "source") nodes.push_back(target);
+    }
     apply(step, nodes);
   }
+}
+
+std::vector<std::string> FaultInjector::shard_of(const std::string& primary) {
+  std::vector<std::string> shard{primary};
+  const std::string& id = cluster_.node_id(primary);
+  for (const auto& name : cluster_.names()) {  // names in order: the same seed picks the same nodes
+    const node::Node* n = name == primary ? nullptr : cluster_.node(name);
+    if (n != nullptr && !n->cluster().myself().primary && n->cluster().myself().primary_id == id) {
+      shard.push_back(name);
+    }
+  }
+  return shard;
 }
 
 void FaultInjector::record(const std::string& action, const std::string& node, const std::string& detail) {

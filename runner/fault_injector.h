@@ -34,6 +34,8 @@ class FaultInjector {
  private:
   void apply(const FaultStep& step, const std::vector<std::string>& nodes);
   void undo(const FaultStep& step, const std::vector<std::string>& nodes);
+  // The primary and the live nodes that replicate from it, in name order.
+  std::vector<std::string> shard_of(const std::string& primary);
   void record(const std::string& action, const std::string& node, const std::string& detail);
 
   cluster::SimCluster& cluster_;

@@ -47,11 +47,12 @@ void apply_migration_swarm(Scenario& s, std::uint64_t seed) {
   static const std::vector<std::string> kSides = {"source", "target", "both"};
   static const std::vector<std::string> kActions = {"crash", "pause", "isolate", "clog"};
   const std::vector<std::string>& actions = w.phase_fault_actions.empty() ? kActions : w.phase_fault_actions;
+  const std::vector<std::string>& sides = w.phase_fault_sides.empty() ? kSides : w.phase_fault_sides;
   const int count = w.phase_faults_max > 0 ? static_cast<int>(rng.between(w.phase_faults_min, w.phase_faults_max)) : 0;
   for (int i = 0; i < count; ++i) {
     FaultStep f;
     f.phase = pick(rng, kPhases);
-    f.side = pick(rng, kSides);
+    f.side = pick(rng, sides);
     f.action = pick(rng, actions);
     f.duration = log_uniform(rng, w.phase_fault_duration_min, w.phase_fault_duration_max);
     s.faults.push_back(std::move(f));

@@ -76,6 +76,19 @@ RunResult run_scenario(const Scenario& scenario, std::uint64_t seed, const RunOp
   options.world.trace_listeners.push_back([&danger](const sim::TraceEvent& e) { danger.on_event(e); });
   if (run_options.on_event) options.world.trace_listeners.push_back(run_options.on_event);
   cluster::SimCluster c(options);
+  danger.set_replica_probe([&c](std::string_view name, int slot) {
+    const node::Node* primary = c.node(std::string(name));
+    if (primary == nullptr) return false;
+    const std::string& id = primary->cluster().myself_id();
+    for (const auto& other : c.names()) {
+      const node::Node* n = other == name ? nullptr : c.node(other);
+      if (n != nullptr && !n->cluster().myself().primary && n->cluster().myself().primary_id == id &&
+          n->keyspace().count_in_slot(slot) > 0) {
+        return true;
+      }
+    }
+    return false;
+  });
   RunResult result;
   // Snapshots every 200 ms (half the cost of 100 ms; S5's bound grows with the period).
   cluster::InvariantMonitor monitor(c, ms(200));

@@ -327,7 +327,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file_name) {
         if (t.has("at")) fail(t.at("at"), t.field("at"), "give either at or phase, not both");
         step.phase = t.choice("phase", "", {"after_importing", "after_migrating", "midway", "between_setslot_node",
                                             "during_broadcast"});
-        step.side = t.choice("side", "source", {"source", "target", "both"});
+        step.side = t.choice("side", "source", {"source", "target", "both", "source_shard", "target_shard"});
         const std::set<std::string> on_nodes = {"crash", "pause", "isolate", "slow", "clog", "reset"};
         if (on_nodes.count(step.action) == 0) {
           fail(t.at("action"), t.field("action"),
@@ -385,7 +385,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file_name) {
   if (root.has("swarm")) {
     Table w(root.at("swarm"), "swarm");
     w.allow({"primaries", "replicas", "empty_primaries", "clients", "node_timeout", "nemesis", "buggify", "phase_faults",
-             "phase_fault_duration", "phase_fault_actions", "appendfsync", "client_kind", "latency_max"});
+             "phase_fault_duration", "phase_fault_actions", "phase_fault_sides", "appendfsync", "client_kind", "latency_max"});
     s.swarm.enabled = true;
     w.int_range("primaries", 1, 20, s.swarm.primaries_min, s.swarm.primaries_max);
     w.int_range("replicas", 0, 5, s.swarm.replicas_min, s.swarm.replicas_max);
@@ -411,6 +411,8 @@ Scenario parse_scenario(const std::string& text, const std::string& file_name) {
       return values;
     };
     s.swarm.phase_fault_actions = options("phase_fault_actions", {"crash", "pause", "isolate", "clog"});
+    s.swarm.phase_fault_sides =
+        options("phase_fault_sides", {"source", "target", "both", "source_shard", "target_shard"});
     s.swarm.appendfsync = options("appendfsync", {"always", "everysec", "no"});
     s.swarm.client_kind = options("client_kind", {"smart", "dumb", "no_asking"});
     w.duration_range("latency_max", s.swarm.latency_max_min, s.swarm.latency_max_max);

@@ -12,7 +12,7 @@
 //                think_time, read_fraction, wait_replicas
 //   [[operator]] at = "5s", action = "move_slot" (slot, to) | "begin_move" (slot, to, keys)
 //                | "failover" (node, mode) | "fix"; move_slot takes batch = 10
-//   [[faults]]   at = "10s" | phase = "midway" with side = "source"|"target"|"both";
+//   [[faults]]   at = "10s" | phase = "midway" with side = "source"|"target"|"both"|"source_shard"|"target_shard";
 //                action = "crash"|"restart"|"pause"|"resume"|"isolate" (node)
 //                | "partition" (groups = [["n1"], ["n2", "n3"]]) | "heal"
 //                | "clock_skew" (node, offset, drift_ppm) | "slow" (node, factor)
@@ -65,7 +65,10 @@ struct OperatorStep {
 struct FaultStep {
   Nanos at = 0;
   std::string phase;   // a MovePhase name (workload/cluster_operator.h); then `at` is unused
-  std::string side;    // phase faults: which end of the migration, "source" | "target" | "both"
+  // Phase faults: which end of the migration, "source" | "target" | "both", or
+  // "source_shard" | "target_shard": that primary and its replicas at the time
+  // (a rack or power failure takes a whole shard down at once).
+  std::string side;
   std::string action;  // crash | restart | pause | resume | isolate | partition | heal
                        // | clock_skew | slow | clog | reset
   std::string node;    // every action but partition and heal (and phase faults, which use side)
@@ -107,6 +110,8 @@ struct SwarmSpec {
   // The actions phase faults draw from; empty: all four. ["crash"] with short
   // durations makes every phase fault a restart that loses unsynced writes.
   std::vector<std::string> phase_fault_actions;
+  // The sides they draw from; empty: source, target and both.
+  std::vector<std::string> phase_fault_sides;
   std::vector<std::string> appendfsync;  // one drawn per seed, when not empty
   std::vector<std::string> client_kind;  // one drawn per seed, when not empty
   Nanos latency_max_min = 0, latency_max_max = 0;  // > 0: the uniform latency's max drawn from this range

@@ -154,6 +154,7 @@ std::string to_toml(const Scenario& s) {
            "[" + duration(w.phase_fault_duration_min) + ", " + duration(w.phase_fault_duration_max) + "]");
     }
     if (!w.phase_fault_actions.empty()) line("phase_fault_actions", quoted_list(w.phase_fault_actions));
+    if (!w.phase_fault_sides.empty()) line("phase_fault_sides", quoted_list(w.phase_fault_sides));
     if (!w.appendfsync.empty()) line("appendfsync", quoted_list(w.appendfsync));
     if (!w.client_kind.empty()) line("client_kind", quoted_list(w.client_kind));
     if (w.latency_max_max > 0) {

@@ -898,6 +898,16 @@ TEST_CASE("S4 fires when a node hands a slot to an owner that is not newer, unle
   CHECK(invariants.violations().size() == 1);
   invariants.observe(ms(9), {table({"D", "A", ""}, {{"A", 3}, {"D", 1}})});   // A (3) -> D (1), unsaid: bad
   CHECK(invariants.violations().size() == 2);
+  // Said, then down at the next snapshot: the permission waits for the first
+  // snapshot that sees the node again (restart_swarm seed 236, a shard crash).
+  invariants.on_event(ms(10), "n1", "slots_taken_unclaimed", "owner=E epoch=1 slots=0");
+  checker::NodeView down = view("n1", 1, {});
+  down.up = false;
+  invariants.observe(ms(11), {down});
+  invariants.observe(ms(12), {table({"E", "A", ""}, {{"A", 3}, {"E", 1}})});   // D (1) -> E (1), said
+  CHECK(invariants.violations().size() == 2);
+  invariants.observe(ms(13), {table({"D", "A", ""}, {{"A", 3}, {"D", 1}})});   // E (1) -> D (1), unsaid: bad
+  CHECK(invariants.violations().size() == 3);
 }
 
 TEST_CASE("counter and WAIT workloads, and the operator's manual failover", "[workload]") {
