@@ -28,7 +28,10 @@ std::vector<std::string> split_commas(const std::string& text) {
   return out;
 }
 
-// The correct-protocol suite: every scenario in DIR that declares `pass`, by file name.
+// The correct-protocol suite: every scenario in DIR that declares `pass` and
+// runs the correct protocol, by file name. A `pass` scenario of a historical
+// design (failover_after_migrating_off passes: Redis 7 survives that phase)
+// would put a bug into the clean campaign and a second bug into every other.
 std::vector<runner::Scenario> passing_scenarios(const std::string& dir) {
   std::vector<std::string> files;
   std::error_code error;
@@ -44,7 +47,7 @@ std::vector<runner::Scenario> passing_scenarios(const std::string& dir) {
   std::vector<runner::Scenario> out;
   for (const auto& file : files) {
     runner::Scenario s = runner::load_scenario(file);
-    if (s.expect_pass && s.variants.bugs == 0) out.push_back(std::move(s));
+    if (s.expect_pass && s.variants.correct()) out.push_back(std::move(s));
   }
   return out;
 }
@@ -92,6 +95,7 @@ int zoo_command(const std::vector<std::string>& args) {
       ("shrink-runs", po::value(&shrink_runs)->default_value(40), "run budget for shrinking each first detection");
   int exit_code = 0;
   auto vm = parse_options("zoo", "[--bugs A,B] [--seeds N] [--clean-seeds N] [--jobs N] [--db FILE]\n\n"
+                                 "A failure counts for a bug only if the same scenario and seed pass without it.\n\n"
                                  "exit codes: 0 every bug detected and no false alarm, 1 otherwise, 2 usage",
                           options, args, exit_code);
   if (!vm) return exit_code;
@@ -162,8 +166,13 @@ int zoo_command(const std::vector<std::string>& args) {
   }
   fmt::print("detected {}/{}; median seeds to first detection {:.1f}, median CPU seconds {:.1f}\n", cpu.size(),
              report.bugs.size(), median(seeds_needed), median(cpu));
+  std::size_t twin_failures = 0;
   for (const auto& b : report.bugs) {
     if (b.detected) fmt::print("  {}: run {} ({}): {}\n", b.bug, b.run_id, b.verdict, b.detail.substr(0, 160));
+    for (const auto& twin : b.twin_failures) {
+      fmt::print("  {}: not counted, fails without the bug too (a false alarm): {}\n", b.bug, twin);
+    }
+    twin_failures += b.twin_failures.size();
   }
   if (report.clean.runs > 0) {
     fmt::print("false alarms: {} in {} runs with no bug ({:.0f} CPU s)\n", report.clean.false_alarms,
@@ -174,7 +183,7 @@ int zoo_command(const std::vector<std::string>& args) {
   fmt::print("details: sqlite3 {} \"select campaign, seed, scenario, verdict, invariant from runs where verdict != "
              "'pass'\"; slotsim replay {} --run ID\n",
              db_path, db_path);
-  return all_detected && report.clean.false_alarms == 0 ? 0 : 1;
+  return all_detected && report.clean.false_alarms == 0 && twin_failures == 0 ? 0 : 1;
 }
 
 }  // namespace slotsim::cli

@@ -77,6 +77,11 @@ struct Variants {
   std::uint32_t bugs = 0;  // bit Bug(i) set: that bug is switched on
 
   bool has(Bug bug) const { return (bugs >> static_cast<unsigned>(bug)) & 1U; }
+  // No bug and neither historical design (the zoo's no-asking and
+  // unreplicated-migration-state are these two variants).
+  bool correct() const {
+    return bugs == 0 && asking == Asking::required && migration_state_replication == MigrationStateReplication::on;
+  }
   // Sets NAME to VALUE; on error returns a message listing the valid choices.
   std::optional<std::string> set(std::string_view name, std::string_view value);
   // Switches on the zoo entry NAME (a variant alias or a bug); on error returns

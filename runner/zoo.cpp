@@ -1,6 +1,7 @@
 #include "runner/zoo.h"
 
 #include <algorithm>
+#include <set>
 #include <tuple>
 
 #include "runner/bug_switch.h"
@@ -35,6 +36,13 @@ CampaignResult campaign(const std::vector<Scenario>& scenarios, std::uint64_t fi
   return run_campaign(c);
 }
 
+// "" if the scenario passes at this seed with no bug, else "verdict invariant".
+std::string twin_failure(const Scenario& clean, std::uint64_t seed) {
+  const ExecutedRun run = execute_seed(clean, seed);
+  if (run.result.verdict == Verdict::pass) return {};
+  return std::string(to_string(run.result.verdict)) + " " + run.result.invariant;
+}
+
 void shrink_first_detection(const std::vector<Scenario>& scenarios, const ZooOptions& options, BugOutcome& out,
                             std::size_t scenario_index) {
   const ExecutedRun run = execute_seed(scenarios[scenario_index], out.seed);
@@ -59,6 +67,7 @@ ZooReport run_zoo(const ZooOptions& options, const std::function<void(const std:
     BugOutcome out;
     out.bug = bug;
     std::vector<SeedOutcome> outcomes;
+    std::set<std::pair<std::size_t, std::uint64_t>> twin_failed;  // (scenario, seed)
     // Doubling chunks of seeds: an easy bug costs a seed or two, a hard one
     // gets the whole budget without a campaign start per seed.
     for (std::uint64_t first = 1, size = 1; first <= options.max_seeds && !out.detected; first += size, size *= 2) {
@@ -71,6 +80,15 @@ ZooReport run_zoo(const ZooOptions& options, const std::function<void(const std:
         cpu += static_cast<double>(outcomes[i].wall_ms) / 1000.0;
         if (!detects(outcomes[i])) continue;
         const SeedOutcome& o = outcomes[i];
+        // The clean twin (nothing stored: a pass has nothing to show, and a
+        // failure is reported here and caught by the clean campaign).
+        if (twin_failed.count({o.scenario, o.seed}) != 0) continue;  // judged in an earlier chunk
+        if (const std::string twin = twin_failure(options.scenarios[o.scenario], o.seed); !twin.empty()) {
+          twin_failed.insert({o.scenario, o.seed});
+          out.twin_failures.push_back(options.scenarios[o.scenario].name + " seed " + std::to_string(o.seed) + ": " +
+                                      twin);
+          continue;
+        }
         out.detected = true;
         out.seed = o.seed;
         out.scenario = bugged[o.scenario].name;

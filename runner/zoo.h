@@ -5,7 +5,10 @@
 //
 // Runs are ordered seed-major (seed 1 of every scenario, then seed 2, ...);
 // "first detection" is the first failing run in that order, whatever the
-// number of workers, so the table does not depend on the machine.
+// number of workers, so the table does not depend on the machine. A failure
+// counts only if the same scenario and seed pass without the bug (its clean
+// twin): the switch made the difference. One whose twin fails too is a false
+// alarm of the correct protocol, reported as such.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +43,8 @@ struct BugOutcome {
   std::uint64_t runs = 0;            // runs made for this bug
   bool shrunk_still_fails = false;
   std::string shrink_note;
+  // Failures before the detection whose clean twin failed too: false alarms.
+  std::vector<std::string> twin_failures;  // "scenario seed N: verdict invariant"
   std::map<std::string, std::int64_t> coverage;  // mark -> runs that reached it
 };
 

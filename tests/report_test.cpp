@@ -21,6 +21,7 @@
 #include "runner/run_record.h"
 #include "runner/scenario.h"
 #include "runner/trace_db.h"
+#include "tests/temp_file.h"
 
 using namespace slotsim;
 using namespace slotsim::reports;
@@ -28,26 +29,7 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-class TempFile {
- public:
-  TempFile() {
-    std::string pattern = "/tmp/slotsim_report_test_XXXXXX";
-    const int fd = mkstemp(pattern.data());
-    REQUIRE(fd >= 0);
-    close(fd);
-    path_ = pattern;
-    std::remove(path_.c_str());  // TraceDb creates it; ReportDb must see it missing until then
-  }
-  ~TempFile() {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path_ + suffix).c_str());
-  }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using testing::TempFile;
 
 EventRow event(std::int64_t idx, std::int64_t ms, std::string process, std::string kind, std::string detail) {
   return {idx, ms * 1'000'000, std::move(process), std::move(kind), std::move(detail)};

@@ -7,6 +7,8 @@
 #include "runner/bug_switch.h"
 #include "runner/scenario.h"
 #include "runner/scenario_writer.h"
+#include "runner/zoo.h"
+#include "tests/temp_file.h"
 
 using namespace slotsim;
 
@@ -87,4 +89,30 @@ TEST_CASE("the MIGRATE timeout mark counts a MIGRATE that failed after sending a
   CHECK(coverage.count("danger:migrate_timeout") == 0);
   tracker.on_event({1, 2, "n1", "migrate_io_error", "stage=read target=n2:6379 error=timeout"});
   CHECK(coverage["danger:migrate_timeout"] == 1);
+}
+
+TEST_CASE("a failure counts for a bug only if the same scenario and seed pass without it", "[zoo]") {
+  testing::TempFile db;
+  runner::ZooOptions options;
+  options.db_path = db.path();
+  options.clean_seeds = 0;
+  options.max_seeds = 2;
+  options.shrink_runs = 5;
+  // The no-ASKING design loses writes on seed 1 whatever bug is added: not vote-twice's doing.
+  runner::Scenario always_fails = runner::load_scenario(SLOTSIM_SOURCE_DIR "/scenarios/asking_race_none.toml");
+  always_fails.expect_pass = true;
+  options.scenarios = {always_fails};
+  options.bugs = {"vote-twice"};
+  const auto unattributed = runner::run_zoo(options);
+  REQUIRE(unattributed.bugs.size() == 1);
+  CHECK_FALSE(unattributed.bugs[0].detected);
+  REQUIRE_FALSE(unattributed.bugs[0].twin_failures.empty());
+  CHECK(unattributed.bugs[0].twin_failures[0].rfind("asking_race_none seed 1: safety lost-write", 0) == 0);
+  // A failure the switch causes counts, with no twin failure beside it.
+  options.scenarios = {runner::load_scenario(SLOTSIM_SOURCE_DIR "/scenarios/migrate_timeout.toml")};
+  options.bugs = {"migrate-dup-on-timeout"};
+  const auto caught = runner::run_zoo(options);
+  REQUIRE(caught.bugs.size() == 1);
+  CHECK(caught.bugs[0].detected);
+  CHECK(caught.bugs[0].twin_failures.empty());
 }

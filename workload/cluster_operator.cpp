@@ -1,6 +1,7 @@
 #include "workload/cluster_operator.h"
 
 #include <algorithm>
+#include <charconv>
 #include <set>
 
 #include <fmt/format.h>
@@ -33,7 +34,17 @@ ClusterOperator::ClusterOperator(Env& env, std::vector<Address> nodes, Nanos com
 client::CallResult ClusterOperator::call(const Address& node, const std::vector<std::string>& args) {
   auto& conn = connections_[node];
   if (!conn) conn = std::make_unique<client::RespClient>(env_, node);
-  auto result = conn->call(args, saturating_add(env_.now(), command_timeout_));
+  Nanos timeout = command_timeout_;
+  // redis-cli waits for MIGRATE's own answer, which tells a read timeout (the
+  // RESTOREs went out: the keys may be on both nodes) from a failure to reach
+  // the target. MIGRATE spends its timeout (args[5], ms) on connect, write and
+  // read in turn; the operator's own guards only a node that never answers.
+  if (args.size() > 5 && args[0] == "MIGRATE") {
+    long long migrate_ms = 0;
+    const auto [end, error] = std::from_chars(args[5].data(), args[5].data() + args[5].size(), migrate_ms);
+    if (error == std::errc() && migrate_ms > 0) timeout += 3 * ms(migrate_ms);
+  }
+  auto result = conn->call(args, saturating_add(env_.now(), timeout));
   env_.trace("operator_call", "node=" + node.to_string() + " cmd=" + args[0] + (args.size() > 1 ? "_" + args[1] : "") +
                                   " reply=" + (result.error != IoError::ok ? std::string(to_string(result.error))
                                                : result.reply.type == node::RespValue::Type::error ? "error"
@@ -144,12 +155,15 @@ OperatorResult ClusterOperator::migrate_keys(const Address& from, const Address&
     if (r.error != IoError::ok || r.reply.type == node::RespValue::Type::error) {
       const bool busy = r.error == IoError::ok && r.reply.text.find("BUSYKEY") != std::string::npos;
       const bool timed_out = r.error == IoError::timeout || (r.error == IoError::ok && r.reply.text.rfind("IOERR", 0) == 0);
-      // Bug migrate-dup-on-timeout (redis#1616/#2770, old redis-trib): a batch
-      // that timed out is taken as moved and a key the target already has as
+      // Bug migrate-dup-on-timeout (redis#1616, #1765, #2770): a batch whose
+      // replies timed out (the RESTOREs were sent: the key may now exist on
+      // both nodes) is taken as moved, and a key the target already has as
       // done, and the migration goes on with the next batch: the slot is
       // finalized while the source still holds those keys' only up-to-date
-      // copies; the target's epoch bump then makes the source drop them.
-      if (variants_.has(node::Bug::migrate_dup_on_timeout) && (busy || timed_out)) {
+      // copies; the target's epoch bump then makes the source drop them. A
+      // MIGRATE that never connected is no such case: the target has nothing.
+      const bool read_timed_out = r.error == IoError::ok && r.reply.text.rfind("IOERR error or timeout reading", 0) == 0;
+      if (variants_.has(node::Bug::migrate_dup_on_timeout) && (busy || read_timed_out)) {
         taken_as_moved.insert(listed.begin(), listed.end());
         continue;
       }
