@@ -311,6 +311,39 @@ duration = "5s"
   CHECK(r.coverage.at("operator_phase") >= 3);
 }
 
+
+TEST_CASE("a shard phase fault takes the primary and its live replicas together", "[run_plan]") {
+  const std::string scenario = R"(
+duration = "12s"
+[cluster]
+replicas = 2
+[workload]
+clients = 2
+keys = ["{k2}0", "{k2}1"]
+[[operator]]
+at = "1s"
+action = "move_slot"
+slot = 449
+to = "n2"
+[[faults]]
+phase = "after_migrating"
+action = "crash"
+duration = "1s"
+)";
+  auto crashed = [&](const std::string& side) {
+    const auto s = parse_scenario(scenario + "side = \"" + side + "\"\n", "shard.toml");
+    const auto r = runner::run_scenario(runner::instantiate(s, 1), 1, {});
+    std::set<std::string> nodes;
+    for (const auto& f : r.faults) {
+      if (f.action == "crash") nodes.insert(f.node);
+    }
+    return nodes;
+  };
+  // Three primaries with two replicas each, numbered in blocks: n1's are n4 and n5, n2's n6 and n7.
+  CHECK(crashed("source_shard") == std::set<std::string>{"n1", "n4", "n5"});
+  CHECK(crashed("target_shard") == std::set<std::string>{"n2", "n6", "n7"});
+  CHECK(crashed("both") == std::set<std::string>{"n1", "n2"});
+}
 TEST_CASE("shrinking keeps the failure and removes what it does not need", "[run_plan]") {
   // The pre-ASKING bug: a dumb client racing a migration splits a key.
   const auto s = parse_scenario(R"(
