@@ -128,34 +128,37 @@ std::map<std::string, Split> split_keys(const std::vector<Promotion>& promotions
                                         const std::map<std::size_t, WriteAck>& acks, const SlotOf& slot_of,
                                         const std::vector<AofLoss>& aof_losses) {
   std::map<std::string, Split> split;
-  auto split_at = [&split](const std::string& key, Nanos writes_from, Nanos reads_from) {
-    auto [it, fresh] = split.emplace(key, Split{writes_from, reads_from});
+  auto split_at = [&split](const std::string& key, Nanos writes_from, Nanos reads_from, const std::string& holder) {
+    auto [it, fresh] = split.emplace(key, Split{writes_from, reads_from, {holder}});
     if (fresh) return;
     it->second.writes_from = std::min(it->second.writes_from, writes_from);
     it->second.reads_from = std::min(it->second.reads_from, reads_from);
+    it->second.holders.insert(holder);
   };
   for (const KeyMove& move : moves) {
     if (!move.departed) continue;
     if (const AofLoss* crash = tail_lost(aof_losses, move.node_id, move.time)) {
-      if (crash->returned_keys.count(move.key) != 0) split_at(move.key, move.time, crash->crash_time);
+      if (crash->returned_keys.count(move.key) != 0) split_at(move.key, move.time, crash->crash_time, move.node_id);
       continue;
     }
     const Promotion* p = term_ending_promotion(promotions, move.node_id, move.time, move.offset, 0);
     if (p == nullptr || move.history == 0 || p->winner_history != move.history) continue;
-    split_at(move.key, move.time, std::max(p->time, move.time));
+    split_at(move.key, move.time, std::max(p->time, move.time), p->winner_id);
   }
   if (!slot_of) return split;
   for (const Promotion& p : promotions) {
     for (const LostMigration& lost : p.migrations_lost) {
       for (const KeyMove& move : moves) {
         if (!move.departed && move.node_id == lost.target_id && move.time >= lost.since && slot_of(move.key) == lost.slot) {
-          split_at(move.key, move.time, std::max(p.time, move.time));
+          split_at(move.key, move.time, std::max(p.time, move.time), lost.target_id);
         }
       }
       for (const Operation& op : operations) {
         auto ack = acks.find(op.id);
         if (ack == acks.end() || ack->second.node_id != lost.target_id || ack->second.time < lost.since) continue;
-        if (slot_of(op.key) == lost.slot) split_at(op.key, ack->second.time, std::max(p.time, ack->second.time));
+        if (slot_of(op.key) == lost.slot) {
+          split_at(op.key, ack->second.time, std::max(p.time, ack->second.time), lost.target_id);
+        }
       }
     }
   }

@@ -111,6 +111,9 @@ using SlotOf = std::function<int(const std::string& key)>;
 struct Split {
   Nanos writes_from = 0;
   Nanos reads_from = 0;
+  // The node whose shard keeps the copy its slot's owner does not have (the
+  // failover's winner, or the migration's target): where L4 may find it.
+  std::set<std::string> holders;
 };
 // With `aof_losses`, also keys whose DEL the source lost with its AOF's
 // unsynced tail (it restarted with the key, AofLoss::returned_keys; for the history only: L4 must

@@ -85,11 +85,34 @@ std::vector<checker::Violation> check_convergence(SimCluster& cluster, const Str
       auto it = excused.unclaimed_rebinds.find(id);
       return it != excused.unclaimed_rebinds.end() && it->second.count(key) != 0;
     };
+    // The primary at the top of a replication chain (a replica may follow another replica).
+    auto shard_root = [&](const std::string& id) {
+      const node::ClusterNode* link = map.find(id);
+      for (int hops = 0; link != nullptr && !link->primary && hops < 8; ++hops) link = map.find(link->primary_id);
+      return link == nullptr ? id : link->id;
+    };
+    auto split_here = [&](const std::string& key) {
+      auto it = excused.split_keys.find(key);
+      if (it == excused.split_keys.end()) return false;
+      const std::string mine = shard_root(me.id);
+      return std::any_of(it->second.begin(), it->second.end(),
+                         [&](const std::string& holder) { return shard_root(holder) == mine; });
+    };
+    // A deposed primary kept the key's slot, and the winner of this shard held the key as it took over.
+    auto kept_by_deposed = [&](const std::string& key, const std::string& owner) {
+      const std::string mine = shard_root(me.id);
+      for (const auto& [winner, by_deposed] : excused.kept_by_deposed) {
+        if (shard_root(winner) != mine) continue;
+        auto it = by_deposed.find(owner);
+        if (it != by_deposed.end() && it->second.count(key) != 0) return true;
+      }
+      return false;
+    };
     std::string stranded;
     n->keyspace().for_each([&](const std::string& key, const node::Value&) {
       if (!stranded.empty()) return;
       const int slot = node::key_hash_slot(key);
-      if (map.owner(slot) == serves || excused.split_keys.count(key) != 0) return;
+      if (map.owner(slot) == serves || split_here(key) || kept_by_deposed(key, map.owner(slot))) return;
       // Up the replication chain (a replica may follow another replica).
       const node::ClusterNode* link = &me;
       for (int hops = 0; link != nullptr && hops < 8; ++hops) {

@@ -21,13 +21,23 @@ namespace slotsim::cluster {
 
 // Keys L4 does not count, each left behind by documented behaviour.
 struct StrandedKeyCauses {
-  // Keys a failover left in two shards (checker::split_keys): MIGRATE is not atomic.
-  std::set<std::string> split_keys;
+  // Keys a failover left in two shards (checker::split_keys): MIGRATE is not
+  // atomic. Each with the nodes whose shard keeps the stray copy (Split::holders):
+  // elsewhere the key counts as stranded like any other.
+  std::map<std::string, std::set<std::string>> split_keys;
   // Keys a node held in slots it rebound to another claim because their owner
   // stopped claiming them (slots_taken_unclaimed, redis#12344), by node id, as
   // of the rebind: they stay in its shard, as in Valkey. A key that arrives
   // later is not excused.
   std::map<std::string, std::set<std::string>> unclaimed_rebinds;
+  // Keys a failover's winner held as it took over, by winner id, then the
+  // deposed primary's id. A winner takes only the slots its own view gives its
+  // primary, and that view may be stale (it applied a replicated SETSLOT NODE
+  // before its primary's epoch bump reached it, then took a lower claim over
+  // it): the deposed primary keeps such a slot, and the copies the winner
+  // replicated from it stay in the winner's shard, as in Valkey (`fix` looks
+  // only at open slots). Excused only where the slot's owner is that deposed primary.
+  std::map<std::string, std::map<std::string, std::set<std::string>>> kept_by_deposed;
 };
 
 std::vector<checker::Violation> check_convergence(SimCluster& cluster, const StrandedKeyCauses& excused = {});

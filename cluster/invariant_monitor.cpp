@@ -97,12 +97,14 @@ InvariantMonitor::InvariantMonitor(SimCluster& cluster, Nanos period)
           cluster.options().node.node_timeout * 3 / 2 * 10 / 9 + ms(200) + period)),
       promotions_(std::make_shared<PromotionTracker>(cluster)),
       moves_(std::make_shared<std::vector<checker::KeyMove>>()),
-      rebinds_(std::make_shared<std::map<std::string, std::set<std::string>>>()), aof_(std::make_shared<AofWatch>()),
+      rebinds_(std::make_shared<std::map<std::string, std::set<std::string>>>()),
+      promotion_keys_(std::make_shared<PromotionKeys>()), aof_(std::make_shared<AofWatch>()),
       alive_(std::make_shared<bool>(true)) {
   auto invariants = invariants_;
   auto promotions = promotions_;
   auto moves = moves_;
   auto rebinds = rebinds_;
+  auto promotion_keys = promotion_keys_;
   auto aof = aof_;
   // Nodes already running started before this monitor heard their aof_loaded.
   for (const auto& name : cluster.names()) {
@@ -112,7 +114,7 @@ InvariantMonitor::InvariantMonitor(SimCluster& cluster, Nanos period)
     }
   }
   auto alive = alive_;
-  listener_ = cluster_.world().trace().add_listener([invariants, promotions, moves, rebinds, aof, alive,
+  listener_ = cluster_.world().trace().add_listener([invariants, promotions, moves, rebinds, promotion_keys, aof, alive,
                                                      &cluster](const sim::TraceEvent& e) {
     if (!*alive) return;
     if (e.kind == "aof_loaded") {
@@ -165,6 +167,13 @@ InvariantMonitor::InvariantMonitor(SimCluster& cluster, Nanos period)
         holder->keyspace().for_each([&](const std::string& key, const node::Value&) {
           if (slots.count(node::key_hash_slot(key)) != 0) keys.insert(key);
         });
+      }
+    }
+    if (e.kind == "promoted") {
+      if (const node::Node* winner = cluster.node(e.process)) {
+        std::set<std::string>& keys =
+            (*promotion_keys)[cluster.node_id(e.process)][checker::trace_field(e.detail, "old_primary")];
+        winner->keyspace().for_each([&](const std::string& key, const node::Value&) { keys.insert(key); });
       }
     }
     invariants->on_event(e.time, e.process, e.kind, e.detail, e.index);

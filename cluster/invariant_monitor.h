@@ -37,6 +37,10 @@ class InvariantMonitor {
   // Keys each node held, by node id, in slots it rebound because their owner
   // stopped claiming them (slots_taken_unclaimed), at that moment, for rule L4.
   const std::map<std::string, std::set<std::string>>& unclaimed_rebinds() const { return *rebinds_; }
+  // The keys each failover's winner held when it took over, by winner id and
+  // then the deposed primary's id, for rule L4 (StrandedKeyCauses::kept_by_deposed).
+  using PromotionKeys = std::map<std::string, std::map<std::string, std::set<std::string>>>;
+  const PromotionKeys& promotion_keys() const { return *promotion_keys_; }
   // Crashes that lost an unsynced AOF tail (appendfsync everysec or no), for rule D1.
   const std::vector<checker::AofLoss>& aof_losses() const { return aof_->losses; }
 
@@ -49,6 +53,7 @@ class InvariantMonitor {
   std::shared_ptr<PromotionTracker> promotions_;
   std::shared_ptr<std::vector<checker::KeyMove>> moves_;
   std::shared_ptr<std::map<std::string, std::set<std::string>>> rebinds_;
+  std::shared_ptr<PromotionKeys> promotion_keys_;
   struct AofWatch {
     std::map<std::string, Nanos> last_sync;  // by node name, for nodes whose AOF a crash can cut short
     std::vector<checker::AofLoss> losses;

@@ -216,11 +216,12 @@ RunResult run_scenario(const Scenario& scenario, std::uint64_t seed, const RunOp
   bool causes_found = false;
   auto find_causes = [&] {
     const auto so_far = checker::pair_operations(recorder.history());
-    for (const auto& [key, since] : checker::split_keys(monitor.promotions(), monitor.key_moves(), so_far.operations,
+    for (const auto& [key, split] : checker::split_keys(monitor.promotions(), monitor.key_moves(), so_far.operations,
                                                         recorder.acks(), node::key_hash_slot)) {
-      stranded_causes.split_keys.insert(key);
+      stranded_causes.split_keys[key] = split.holders;
     }
     stranded_causes.unclaimed_rebinds = monitor.unclaimed_rebinds();
+    stranded_causes.kept_by_deposed = monitor.promotion_keys();
     causes_found = true;
   };
   std::vector<checker::Violation> convergence = cluster::check_convergence(c);

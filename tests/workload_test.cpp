@@ -1031,11 +1031,35 @@ TEST_CASE("L4 reports a stranded key unless a split or an unclaimed-slot rebind 
     }
     return found;
   };
-  CHECK(l4({}) == "n2 holds key {k2}k of a slot it does not serve");
-  CHECK(l4({{"{k2}k"}, {}}).empty());
-  CHECK(l4({{"{k2}other"}, {}}) == "n2 holds key {k2}k of a slot it does not serve");
+  const std::string stranded = "n2 holds key {k2}k of a slot it does not serve";
+  CHECK(l4({}) == stranded);
+  auto split = [](std::string key, std::string holder) {
+    cluster::StrandedKeyCauses causes;
+    causes.split_keys[key] = {holder};
+    return causes;
+  };
+  // A split excuses the key in its holder's shard only.
+  CHECK(l4(split("{k2}k", c.node_id("n2"))).empty());
+  CHECK(l4(split("{k2}k", c.node_id("n3"))) == stranded);
+  CHECK(l4(split("{k2}other", c.node_id("n2"))) == stranded);
   // A rebind excuses the keys its node held then, on that node's chain only.
-  CHECK(l4({{}, {{c.node_id("n2"), {"{k2}k"}}}}).empty());
-  CHECK(l4({{}, {{c.node_id("n2"), {"{k2}other"}}}}) == "n2 holds key {k2}k of a slot it does not serve");
-  CHECK(l4({{}, {{c.node_id("n3"), {"{k2}k"}}}}) == "n2 holds key {k2}k of a slot it does not serve");
+  auto rebound = [](std::string node, std::string key) {
+    cluster::StrandedKeyCauses causes;
+    causes.unclaimed_rebinds[node] = {key};
+    return causes;
+  };
+  CHECK(l4(rebound(c.node_id("n2"), "{k2}k")).empty());
+  CHECK(l4(rebound(c.node_id("n2"), "{k2}other")) == stranded);
+  CHECK(l4(rebound(c.node_id("n3"), "{k2}k")) == stranded);
+  // A winner's keys as it took over, where the deposed primary kept their slot
+  // (slot 449's owner is n1): migration_swarm seed 650.
+  auto kept = [](std::string winner, std::string deposed, std::string key) {
+    cluster::StrandedKeyCauses causes;
+    causes.kept_by_deposed[winner][deposed] = {key};
+    return causes;
+  };
+  CHECK(l4(kept(c.node_id("n2"), c.node_id("n1"), "{k2}k")).empty());
+  CHECK(l4(kept(c.node_id("n2"), c.node_id("n3"), "{k2}k")) == stranded);  // n3 does not own the slot
+  CHECK(l4(kept(c.node_id("n3"), c.node_id("n1"), "{k2}k")) == stranded);  // another shard's winner
+  CHECK(l4(kept(c.node_id("n2"), c.node_id("n1"), "{k2}other")) == stranded);
 }
