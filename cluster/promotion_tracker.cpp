@@ -94,6 +94,17 @@ void PromotionTracker::on_event(Nanos time, const std::string& process, const st
       auto& open = (*table)[cluster_.node_id(process)];
       if (auto it = open.find(slot); it != open.end()) it->second.target_ids.push_back(checker::trace_field(detail, "to"));
     }
+  } else if (kind == "setslot_replicated_refused" && checker::trace_field(detail, "action") == "migrating") {
+    // A replica with a stale view (the target not yet a primary to it)
+    // refuses its primary's MIGRATING, as Valkey 8 does, and nothing sends it
+    // again: it does not have the migration (migration_swarm seed 3247).
+    const node::Node* replica = cluster_.node(process);
+    if (replica != nullptr && !replica->cluster().myself().primary) {
+      auto& open = migrating_[replica->cluster().myself().primary_id];
+      if (auto it = open.find(std::stoi(checker::trace_field(detail, "slot"))); it != open.end()) {
+        it->second.informed.erase(process);
+      }
+    }
   } else if (kind == "replica_sync" && checker::trace_field(detail, "mode") == "full") {
     // A full sync's snapshot carries the primary's open migrations (snapshot_commands).
     const std::string peer = checker::trace_field(detail, "peer");
@@ -119,6 +130,31 @@ void PromotionTracker::on_event(Nanos time, const std::string& process, const st
       p.old_primary_id = checker::trace_field(detail, "with");
       p.winner_offset = offset;
       if (const node::Node* winner = cluster_.node(process)) p.winner_history = checker::history_tag(winner->replication().replid);
+      promotions_.push_back(std::move(p));
+    }
+  } else if (kind == "epoch_bump" && checker::trace_field(detail, "reason") == "import_auto_claim") {
+    // A deposed primary back with a stale config (still importing a slot)
+    // takes that slot when its source stops claiming it, bumping its epoch
+    // without consensus: Valkey 8's clusterUpdateSlotsConfigWith, whose comment
+    // admits the bump may revert an assignment. Its new epoch also beats the
+    // election its replica won meanwhile, so it takes its old slots back and
+    // the winner resyncs from it: the winner's writes since its promotion are
+    // lost as in a failover the other way (migration_swarm seed 3706).
+    const std::string& me = cluster_.node_id(process);
+    const checker::Promotion* replaced = nullptr;
+    for (const checker::Promotion& p : promotions_) {
+      if (p.old_primary_id == me) replaced = &p;  // the latest
+    }
+    if (replaced != nullptr) {
+      checker::Promotion p;
+      p.time = time;
+      p.winner = process;
+      p.winner_id = me;
+      p.old_primary_id = replaced->winner_id;
+      if (const node::Node* node = cluster_.node(process)) {
+        p.winner_offset = node->repl_offset();
+        p.winner_history = checker::history_tag(node->replication().replid);
+      }
       promotions_.push_back(std::move(p));
     }
   } else if (kind == "promoted") {

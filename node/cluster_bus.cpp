@@ -205,7 +205,7 @@ bus::Message Node::build_header(bus::MessageType type) const {
     m.config_epoch = primary->config_epoch;
   }
   if (!me.primary) m.primary_id = me.primary_id;
-  m.offset = repl_.offset;
+  m.offset = announced_repl_offset();
   m.flags = flags_of(me);
   m.state = cluster_ok_ ? 0 : 1;
   if (me.primary && manual_failover_.end_ms != 0) m.mflags |= bus::message_flag::paused;

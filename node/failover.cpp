@@ -31,7 +31,7 @@ int Node::replica_rank() const {
   int rank = 0;
   for (const auto& [id, node] : cluster_.nodes()) {
     if (node.myself || node.primary || node.primary_id != me.primary_id || node.nofailover) continue;
-    if (node.repl_offset > repl_.offset) ++rank;
+    if (node.repl_offset > announced_repl_offset()) ++rank;
   }
   return rank;
 }
@@ -256,6 +256,10 @@ void Node::set_my_primary(const std::string& primary_id, bool close_slots) {
     }
   }
   const bool changed = me.primary_id != primary_id;
+  if (changed) {
+    const ClusterNode* target = cluster_.find(primary_id);
+    repl_.offset_from_other_shard = target == nullptr || !same_shard(*target, me);
+  }
   const std::string old_primary = me.primary_id;
   me.primary_id = primary_id;
   if (ClusterNode* primary = cluster_.find(primary_id)) primary->migrate_to = true;

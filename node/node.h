@@ -62,6 +62,11 @@ class Node final : public Service {
   const ReplicationState& replication() const { return repl_; }
   // Bytes of the replication history this node holds (what the bus advertises).
   std::uint64_t repl_offset() const { return repl_.offset; }
+  // The offset it gossips and ranks by: 0 while it follows a primary of
+  // another shard it has not synced with yet (valkey#885).
+  std::uint64_t announced_repl_offset() const {
+    return !cluster_.myself().primary && repl_.offset_from_other_shard ? 0 : repl_.offset;
+  }
 
   static constexpr const char* kConfigFileName = "nodes.conf";
   static constexpr Nanos kWritableDelay = ms(2000);

@@ -331,6 +331,7 @@ void Node::replica_link_loop(std::uint64_t generation) {
     const bool synced = replica_sync(*shared, buffer);
     if (synced && current()) {
       repl_.link_up = true;
+      repl_.offset_from_other_shard = false;
       repl_.last_io_ms = now_ms();
       env_.trace("replication_link", "state=up primary=" + address.to_string() + " offset=" +
                                          std::to_string(repl_.offset));
@@ -531,7 +532,8 @@ void Node::apply_replicated(const Command& command, std::string_view raw) {
       if (std::string error = setslot_check(args, true); error.empty()) {
         setslot_apply(args, true);
       } else {
-        env_.trace("setslot_replicated_refused", "error=" + error.substr(1, error.size() - 3));
+        env_.trace("setslot_replicated_refused", "slot=" + command[2] + " action=" + lowercase(command[3]) +
+                                                     " error=" + error.substr(1, error.size() - 3));
       }
     }
   } else if (name == "ping" || name == "replconf" || name == "select") {

@@ -48,6 +48,11 @@ struct ReplicationState {
   std::shared_ptr<Connection> primary_conn;
   std::int64_t last_io_ms = 0;   // last data from the primary
   std::int64_t down_since_ms = 0;
+  // Following a primary of another shard and not yet synced with it: the
+  // offset we hold counts in another history, so we report 0 until the sync
+  // (valkey#885: a migrated replica or a primary that lost its last slot won
+  // elections on its old history's offset and lost the shard's data).
+  bool offset_from_other_shard = false;
   std::uint64_t full_syncs = 0;
   std::uint64_t partial_syncs = 0;
 };

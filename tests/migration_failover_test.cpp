@@ -241,7 +241,7 @@ TEST_CASE("a replica refuses its primary's IMPORTING of a slot it sees its prima
   CHECK(c.node("n4")->cluster().importing_from(kSlot) == nullptr);
   const auto refused = events(c, "setslot_replicated_refused", "n4");
   REQUIRE(refused.size() == 1);
-  CHECK(refused[0].detail == "error=ERR My primary is already the owner of hash slot 449");
+  CHECK(refused[0].detail == "slot=449 action=importing error=ERR My primary is already the owner of hash slot 449");
 }
 
 TEST_CASE("a replica refuses its primary's MIGRATING of a slot it does not see its primary own", "[migration_failover]") {
@@ -263,7 +263,7 @@ TEST_CASE("a replica refuses its primary's MIGRATING of a slot it does not see i
   CHECK(c.node("n4")->cluster().migrating_to(kOther) == nullptr);
   const auto refused = events(c, "setslot_replicated_refused", "n4");
   REQUIRE(refused.size() == 1);
-  CHECK(refused[0].detail == "error=ERR My primary is not the owner of hash slot 6000");
+  CHECK(refused[0].detail == "slot=6000 action=migrating error=ERR My primary is not the owner of hash slot 6000");
 }
 
 TEST_CASE("a replica holding IMPORTING state redirects ASKING writes and RESTORE-ASKING to the owner",

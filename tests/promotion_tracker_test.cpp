@@ -310,6 +310,48 @@ TEST_CASE("PromotionTracker names the migrations a winner lacks because it was o
       CHECK(promote_n3(tracker).empty());
     }
   }
+  {
+    // The full sync carried the state, but n3 refused it (to n3 the target was
+    // not a primary yet) and nothing sent it again: n3 lacks it (migration_swarm seed 3247).
+    auto refused_by = [&](const std::string& replica, const std::string& action) {
+      cluster::PromotionTracker tracker(c);
+      tracker.on_event(seconds(10), "n1", "setslot", "slot=449 action=migrating node=" + n2 + " online=");
+      tracker.on_event(seconds(11), "n1", "replica_sync", "mode=full peer=n3:6379 offset=0 keys=0");
+      tracker.on_event(seconds(11), replica, "setslot_replicated_refused",
+                       "slot=449 action=" + action + " error=ERR Target node is not a master");
+      return promote_n3(tracker).size();
+    };
+    CHECK(refused_by("n3", "migrating") == 1);
+    CHECK(refused_by("n4", "migrating") == 0);  // another replica's refusal says nothing of n3
+    CHECK(refused_by("n3", "importing") == 0);
+  }
+}
+
+TEST_CASE("PromotionTracker records a deposed primary's import auto-claim as a replacement of its winner",
+          "[promotions]") {
+  Shards s;
+  auto& c = s.c;
+  auto claim = [&](bool replaced, const std::string& reason) {
+    cluster::PromotionTracker tracker(c);
+    if (replaced) {
+      tracker.on_event(seconds(9), "n3", "promoted",
+                       "old_primary=" + c.node_id("n1") + " config_epoch=9 offset=10 migrating=0 importing=0");
+    }
+    tracker.on_event(seconds(10), "n1", "epoch_bump", "reason=" + reason + " config_epoch=10");
+    auto found = tracker.promotions();
+    if (replaced) found.erase(found.begin());
+    return found;
+  };
+  // n3 replaced n1; n1 came back importing a slot, took it and bumped past n3's epoch (migration_swarm seed 3706).
+  const auto back = claim(true, "import_auto_claim");
+  REQUIRE(back.size() == 1);
+  CHECK(back[0].winner == "n1");
+  CHECK(back[0].old_primary_id == c.node_id("n3"));
+  CHECK(back[0].winner_offset == c.node("n1")->repl_offset());
+  CHECK(back[0].winner_history == checker::history_tag(c.node("n1")->replication().replid));
+  // A primary nobody replaced, or a bump for another reason, replaces no one.
+  CHECK(claim(false, "import_auto_claim").empty());
+  CHECK(claim(true, "setslot_node").empty());
 }
 
 TEST_CASE("the invariant monitor records crashes that lost an unsynced AOF tail, and only those", "[promotions]") {
