@@ -434,6 +434,34 @@ TEST_CASE("an operator's move of a primary's last replica is not undone by repli
   CHECK(events(c, "replica_migration").empty());
 }
 
+TEST_CASE("a replica moved to another shard reports offset 0 until it has synced there (valkey#885)", "[bus]") {
+  cluster::SimCluster c(bus_cluster(3, 1, 12));  // n4 follows n1, n6 follows n3
+  c.run_for(seconds(2));
+  for (int i = 0; i < 20; ++i) REQUIRE(raw(c, "n1", {"SET", "{k2}" + std::to_string(i), "v"}) == "+OK\r\n");
+  REQUIRE(run_until_every(c, [&] { return c.node("n4")->repl_offset() == c.node("n1")->repl_offset(); }, seconds(2),
+                          ms(1)));
+  const std::uint64_t old_history = c.node("n4")->repl_offset();
+  REQUIRE(old_history > c.node("n3")->repl_offset());  // n1's history is longer than n3's
+  CHECK(c.node("n4")->announced_repl_offset() == old_history);
+  // To n3's shard: until its sync with n3, n4's offset counts in n1's history, so it says 0.
+  REQUIRE(raw(c, "n4", {"CLUSTER", "REPLICATE", c.node_id("n3")}) == "+OK\r\n");
+  CHECK(c.node("n4")->announced_repl_offset() == 0);
+  REQUIRE(run_until_every(c, [&] { return c.node("n4")->replication().link_up; }, seconds(3), ms(1)));
+  CHECK(c.node("n4")->announced_repl_offset() == c.node("n4")->repl_offset());
+  CHECK(c.node("n4")->repl_offset() == c.node("n3")->repl_offset());
+  // A demoted primary that follows its own winner continues the same history: it keeps its offset.
+  for (int i = 0, written = 0; written < 5; ++i) {
+    const std::string key = "x" + std::to_string(i);
+    if (node::key_hash_slot(key) < 10923) continue;  // n3's slots
+    REQUIRE(raw(c, "n3", {"SET", key, "v"}) == "+OK\r\n");
+    ++written;
+  }
+  REQUIRE(raw(c, "n6", {"CLUSTER", "FAILOVER"}) == "+OK\r\n");
+  REQUIRE(run_until_every(c, [&] { return !c.node("n3")->cluster().myself().primary; }, seconds(5), ms(1)));
+  CHECK(c.node("n3")->announced_repl_offset() == c.node("n3")->repl_offset());
+  CHECK(c.node("n3")->repl_offset() > 0);
+}
+
 TEST_CASE("a replica whose data is too old does not run for election", "[bus]") {
   cluster::SimCluster c(bus_cluster(3, 1, 13));
   c.run_for(seconds(2));
