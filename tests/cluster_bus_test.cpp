@@ -7,6 +7,7 @@
 
 #include "cluster/invariant_monitor.h"
 #include "cluster_test_util.h"
+#include "node/hash_slot.h"
 #include "node_test_util.h"
 
 using namespace slotsim;
