@@ -155,6 +155,15 @@ TEST_CASE("a seed's plan is a function of the scenario and the seed", "[run_plan
   CHECK(some_seed_differs);
 }
 
+// One migration for phase faults to strike: slot 449, n1 -> n2, at 2 s.
+const std::string kOneMove = R"(
+[[operator]]
+at = "2s"
+action = "move_slot"
+slot = 449
+to = "n2"
+)";
+
 TEST_CASE("the migration swarm draws phase faults and the run's persistence and clients within bounds", "[run_plan]") {
   const auto s = parse_scenario(R"(
 duration = "20s"
@@ -162,11 +171,7 @@ duration = "20s"
 latency = "uniform"
 min = "1ms"
 max = "5ms"
-[[operator]]
-at = "2s"
-action = "move_slot"
-slot = 449
-to = "n2"
+)" + kOneMove + R"(
 [swarm]
 phase_faults = [1, 2]
 phase_fault_duration = ["300ms", "10s"]
@@ -219,12 +224,7 @@ latency_max = ["2ms", "150ms"]
 }
 
 TEST_CASE("phase_fault_actions limits the actions phase faults draw, and only those", "[run_plan]") {
-  const std::string base = R"(
-[[operator]]
-at = "2s"
-action = "move_slot"
-slot = 449
-to = "n2"
+  const std::string base = kOneMove + R"(
 [swarm]
 phase_faults = [2, 3]
 phase_fault_duration = ["50ms", "1500ms"]

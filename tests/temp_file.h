@@ -1,6 +1,6 @@
 // A unique path under /tmp for a test's SQLite database, removed (with its
-// -wal and -shm files) when the test ends. The file itself does not exist
-// until the test creates it.
+// -wal, -shm and -journal files) when the test ends. The file itself does not
+// exist until the test creates it, unless asked to start as an empty file.
 #pragma once
 
 #include <unistd.h>
@@ -15,16 +15,16 @@ namespace slotsim::testing {
 
 class TempFile {
  public:
-  TempFile() {
+  explicit TempFile(bool start_empty = false) {
     std::string pattern = "/tmp/slotsim_test_XXXXXX";
     const int fd = mkstemp(pattern.data());
     REQUIRE(fd >= 0);
     close(fd);
     path_ = pattern;
-    std::remove(path_.c_str());
+    if (!start_empty) std::remove(path_.c_str());
   }
   ~TempFile() {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path_ + suffix).c_str());
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::remove((path_ + suffix).c_str());
   }
   TempFile(const TempFile&) = delete;
   TempFile& operator=(const TempFile&) = delete;

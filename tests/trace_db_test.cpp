@@ -16,6 +16,7 @@
 
 #include "checker/history_json.h"
 #include "runner/trace_db.h"
+#include "tests/temp_file.h"
 
 using namespace slotsim;
 using runner::FaultRecord;
@@ -27,26 +28,9 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-// A unique path under /tmp, removed with its WAL and shared-memory files.
-class TempDbFile {
- public:
-  TempDbFile() {
-    std::string pattern = "/tmp/slotsim_trace_db_test_XXXXXX";
-    const int fd = mkstemp(pattern.data());
-    REQUIRE(fd >= 0);
-    close(fd);
-    path_ = pattern;
-  }
-  ~TempDbFile() {
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::remove((path_ + suffix).c_str());
-  }
-  TempDbFile(const TempDbFile&) = delete;
-  TempDbFile& operator=(const TempDbFile&) = delete;
-
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+// An empty file under /tmp (a new database), removed with its companions.
+struct TempDbFile : testing::TempFile {
+  TempDbFile() : TempFile(true) {}
 };
 
 // A plain sqlite3 connection, to look at the file as users' scripts do.
