@@ -91,18 +91,17 @@ std::vector<checker::Violation> check_convergence(SimCluster& cluster, const Str
       for (int hops = 0; link != nullptr && !link->primary && hops < 8; ++hops) link = map.find(link->primary_id);
       return link == nullptr ? id : link->id;
     };
+    const std::string my_shard = shard_root(me.id);
     auto split_here = [&](const std::string& key) {
       auto it = excused.split_keys.find(key);
       if (it == excused.split_keys.end()) return false;
-      const std::string mine = shard_root(me.id);
       return std::any_of(it->second.begin(), it->second.end(),
-                         [&](const std::string& holder) { return shard_root(holder) == mine; });
+                         [&](const std::string& holder) { return shard_root(holder) == my_shard; });
     };
     // A deposed primary kept the key's slot, and the winner of this shard held the key as it took over.
     auto kept_by_deposed = [&](const std::string& key, const std::string& owner) {
-      const std::string mine = shard_root(me.id);
       for (const auto& [winner, by_deposed] : excused.kept_by_deposed) {
-        if (shard_root(winner) != mine) continue;
+        if (shard_root(winner) != my_shard) continue;
         auto it = by_deposed.find(owner);
         if (it != by_deposed.end() && it->second.count(key) != 0) return true;
       }

@@ -103,6 +103,16 @@ node::Node* SimCluster::node(const std::string& name) {
   return dynamic_cast<node::Node*>(world_->service(process(name)));
 }
 
+std::vector<std::string> SimCluster::live_replicas_of(const std::string& primary) {
+  std::vector<std::string> replicas;
+  const std::string& id = node_id(primary);
+  for (const auto& name : names_) {
+    const node::Node* n = name == primary ? nullptr : node(name);
+    if (n != nullptr && !n->cluster().myself().primary && n->cluster().myself().primary_id == id) replicas.push_back(name);
+  }
+  return replicas;
+}
+
 client::CallResult SimCluster::call(const std::string& name, const std::vector<std::string>& args, Nanos timeout) {
   if (!has_node(name)) throw std::invalid_argument("no node named " + name);
   Env& env = world_->env(shell_process_);

@@ -44,6 +44,8 @@ class SimCluster {
   sim::ProcessId process(const std::string& name) const { return world_->process_id(name); }
   // The live node object (null while the process is down).
   node::Node* node(const std::string& name);
+  // The live nodes that replicate from the named one (in their own view), in name order.
+  std::vector<std::string> live_replicas_of(const std::string& primary);
   const std::string& node_id(const std::string& name) const { return ids_.at(name); }
 
   // Sends args to the named node over the shell client's connection to it

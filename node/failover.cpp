@@ -28,10 +28,11 @@ int Node::replica_rank() const {
   // replica with stale (or no) data may go first and win.
   if (config_.variants.has(Bug::stale_offset_election)) return 0;
   const ClusterNode& me = cluster_.myself();
+  const std::uint64_t mine = announced_repl_offset();
   int rank = 0;
   for (const auto& [id, node] : cluster_.nodes()) {
     if (node.myself || node.primary || node.primary_id != me.primary_id || node.nofailover) continue;
-    if (node.repl_offset > announced_repl_offset()) ++rank;
+    if (node.repl_offset > mine) ++rank;
   }
   return rank;
 }

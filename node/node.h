@@ -60,7 +60,7 @@ class Node final : public Service {
   // runs no cron: it detects nothing, like a paused one.
   Nanos busy_for() const { return busy_ ? env_.now() - busy_since_ : 0; }
   const ReplicationState& replication() const { return repl_; }
-  // Bytes of the replication history this node holds (what the bus advertises).
+  // Bytes of the replication history this node holds.
   std::uint64_t repl_offset() const { return repl_.offset; }
   // The offset it gossips and ranks by: 0 while it follows a primary of
   // another shard it has not synced with yet (valkey#885).

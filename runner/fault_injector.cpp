@@ -40,13 +40,7 @@ void FaultInjector::on_phase(workload::MovePhase phase, const std::string& sourc
 
 std::vector<std::string> FaultInjector::shard_of(const std::string& primary) {
   std::vector<std::string> shard{primary};
-  const std::string& id = cluster_.node_id(primary);
-  for (const auto& name : cluster_.names()) {  // names in order: the same seed picks the same nodes
-    const node::Node* n = name == primary ? nullptr : cluster_.node(name);
-    if (n != nullptr && !n->cluster().myself().primary && n->cluster().myself().primary_id == id) {
-      shard.push_back(name);
-    }
-  }
+  for (auto& replica : cluster_.live_replicas_of(primary)) shard.push_back(std::move(replica));
   return shard;
 }
 

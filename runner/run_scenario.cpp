@@ -77,17 +77,9 @@ RunResult run_scenario(const Scenario& scenario, std::uint64_t seed, const RunOp
   if (run_options.on_event) options.world.trace_listeners.push_back(run_options.on_event);
   cluster::SimCluster c(options);
   danger.set_replica_probe([&c](std::string_view name, int slot) {
-    const node::Node* primary = c.node(std::string(name));
-    if (primary == nullptr) return false;
-    const std::string& id = primary->cluster().myself_id();
-    for (const auto& other : c.names()) {
-      const node::Node* n = other == name ? nullptr : c.node(other);
-      if (n != nullptr && !n->cluster().myself().primary && n->cluster().myself().primary_id == id &&
-          n->keyspace().count_in_slot(slot) > 0) {
-        return true;
-      }
-    }
-    return false;
+    const auto replicas = c.live_replicas_of(std::string(name));
+    return std::any_of(replicas.begin(), replicas.end(),
+                       [&](const std::string& replica) { return c.node(replica)->keyspace().count_in_slot(slot) > 0; });
   });
   RunResult result;
   // Snapshots every 200 ms (half the cost of 100 ms; S5's bound grows with the period).

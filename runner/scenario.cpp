@@ -12,6 +12,10 @@ namespace slotsim::runner {
 
 namespace {
 
+// Which end of a migration a phase fault strikes (runner/scenario.h).
+constexpr std::initializer_list<const char*> kPhaseFaultSides = {"source", "target", "both", "source_shard",
+                                                                 "target_shard"};
+
 // "file:line: field 'workload.clients': expected ..., got ..."
 [[noreturn]] void fail(const toml::value& where, const std::string& field, const std::string& what) {
   const auto location = where.location();
@@ -327,7 +331,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file_name) {
         if (t.has("at")) fail(t.at("at"), t.field("at"), "give either at or phase, not both");
         step.phase = t.choice("phase", "", {"after_importing", "after_migrating", "midway", "between_setslot_node",
                                             "during_broadcast"});
-        step.side = t.choice("side", "source", {"source", "target", "both", "source_shard", "target_shard"});
+        step.side = t.choice("side", "source", kPhaseFaultSides);
         const std::set<std::string> on_nodes = {"crash", "pause", "isolate", "slow", "clog", "reset"};
         if (on_nodes.count(step.action) == 0) {
           fail(t.at("action"), t.field("action"),
@@ -411,8 +415,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file_name) {
       return values;
     };
     s.swarm.phase_fault_actions = options("phase_fault_actions", {"crash", "pause", "isolate", "clog"});
-    s.swarm.phase_fault_sides =
-        options("phase_fault_sides", {"source", "target", "both", "source_shard", "target_shard"});
+    s.swarm.phase_fault_sides = options("phase_fault_sides", kPhaseFaultSides);
     s.swarm.appendfsync = options("appendfsync", {"always", "everysec", "no"});
     s.swarm.client_kind = options("client_kind", {"smart", "dumb", "no_asking"});
     w.duration_range("latency_max", s.swarm.latency_max_min, s.swarm.latency_max_max);
