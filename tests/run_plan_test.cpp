@@ -311,7 +311,6 @@ duration = "5s"
   CHECK(r.coverage.at("operator_phase") >= 3);
 }
 
-
 TEST_CASE("a shard phase fault takes the primary and its live replicas together", "[run_plan]") {
   const std::string scenario = R"(
 duration = "12s"
